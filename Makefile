@@ -1,0 +1,43 @@
+# Tidal: make run | make test | make bench. `make deps` installs what is missing (Debian packages).
+BUILD      ?= build
+TEST_BUILD ?= build-test
+JOBS       ?= $(shell nproc)
+
+# Everything the build, the tests and `make run` need, as Debian 12 packages.
+DEB_PACKAGES := build-essential cmake pkg-config clang-format \
+  libldns-dev ldnsutils libuv1-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev \
+  libyaml-cpp-dev libcli11-dev libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev \
+  bind9-dnsutils knot-dnsutils knot python3 procps iproute2
+
+.PHONY: all deps build test run stop format format-check clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh $(DEB_PACKAGES)
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DTIDAL_TESTS=OFF
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Debug build with AddressSanitizer + UndefinedBehaviorSanitizer; every test through ctest.
+test: deps
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTIDAL_SANITIZE=ON -DTIDAL_TESTS=ON
+	cmake --build $(TEST_BUILD) -j $(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure --timeout 900 -j $(JOBS)
+
+# A local server on loopback with the zones in zones/ (see README for the port).
+run: build
+	@scripts/run-local.sh $(BUILD)
+
+stop:
+	@scripts/run-local.sh --stop
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

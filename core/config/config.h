@@ -1,0 +1,83 @@
+// The host's YAML configuration (INTERFACE.md), parsed and validated into plain structs.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/result.h"
+
+namespace tidal::config {
+
+struct ListenAddress {
+    std::string host;  // numeric IPv4 or IPv6 address, no brackets
+    uint16_t port = 53;
+    bool ipv6 = false;
+};
+
+struct ServerConfig {
+    std::vector<ListenAddress> listen;           // default: 0.0.0.0:53 and [::]:53
+    unsigned workers = 0;                        // 0 = auto: one per core
+    uint16_t udp_max_payload = 1232;             // 512..4096
+    std::chrono::milliseconds tcp_idle_timeout{10000};
+    unsigned tcp_max_connections = 1024;         // per worker
+};
+
+struct LogConfig {
+    std::string level = "info";   // trace|debug|info|warn|error
+    std::string target = "auto";  // auto|journald|stderr
+};
+
+struct TsigKey {
+    std::string name;       // as written in the file
+    std::string algorithm;  // hmac-sha256 | hmac-sha512 | hmac-sha1 | ...
+    std::string secret;     // base64, as written
+};
+
+struct Remote {
+    std::string id;
+    ListenAddress address;
+    std::string key;  // TsigKey name or empty
+};
+
+enum class ZoneRole { Primary, Secondary };
+enum class SerialPolicy { Increment, UnixTime, DateSerial };
+enum class StalePolicy { Refuse, Serve };
+
+struct ZoneConfig {
+    std::string name;       // presentation, absolute, lowercased ("example.com.")
+    std::string name_wire;  // lowercased wire
+    ZoneRole role = ZoneRole::Primary;
+    std::vector<std::string> notify;
+    std::vector<std::string> allow_transfer;
+    std::vector<std::string> allow_update;
+    std::vector<std::string> primaries;
+    std::vector<std::string> allow_notify;
+    SerialPolicy serial_policy = SerialPolicy::Increment;
+    std::chrono::seconds max_staleness{0};  // 0 = unbounded
+    StalePolicy stale_policy = StalePolicy::Refuse;
+};
+
+struct Config {
+    std::string source;  // file the config came from
+    std::string database = "/var/lib/tidal/tidal.db";
+    std::string control = "/run/tidal/control.sock";
+    LogConfig log;
+    ServerConfig server;
+    std::vector<TsigKey> keys;
+    std::vector<Remote> remotes;
+    std::vector<ZoneConfig> zones;
+
+    const ZoneConfig* find_zone(std::string_view name_wire) const;
+};
+
+constexpr char kDefaultConfigPath[] = "/etc/tidal/tidal.yaml";
+
+// Reads and validates the file. Errors are "path:line:column: what is wrong".
+Result<Config> load_config(const std::string& path);
+// Same for text already in memory; source names it in errors.
+Result<Config> parse_config(std::string_view yaml_text, const std::string& source);
+
+}  // namespace tidal::config
