@@ -1,4 +1,5 @@
-// DNS protocol numbers: RR types, classes, opcodes, rcodes, header flags (RFC 1035, 6895 registries).
+// DNS protocol numbers: RR types, classes, opcodes, rcodes, header flags (RFC 1035, 6895
+// registries).
 #pragma once
 
 #include <cstddef>
@@ -87,7 +88,7 @@ constexpr uint16_t CD = 0x0010;
 }  // namespace flag
 
 constexpr size_t kHeaderSize = 12;
-constexpr size_t kMaxNameLength = 255;     // RFC 1035 §2.3.4, wire octets
+constexpr size_t kMaxNameLength = 255;  // RFC 1035 §2.3.4, wire octets
 constexpr size_t kMaxLabelLength = 63;
 constexpr size_t kMaxUdpPayloadNoEdns = 512;  // RFC 1035 §4.2.1
 constexpr size_t kMaxMessageSize = 65535;     // TCP framing limit, RFC 1035 §4.2.2

@@ -114,7 +114,8 @@ Result<std::string> name_from_text(std::string_view text, std::string_view origi
         return Error{"invalid domain name '" + copy + "'"};
     }
     RdfPtr rdf(raw);
-    std::string wire(reinterpret_cast<const char*>(ldns_rdf_data(rdf.get())), ldns_rdf_size(rdf.get()));
+    std::string wire(reinterpret_cast<const char*>(ldns_rdf_data(rdf.get())),
+                     ldns_rdf_size(rdf.get()));
     if (!ldns_dname_str_absolute(copy.c_str())) {
         // ldns gives a relative name without the root label: append the origin.
         if (!wire.empty() && wire.back() == 0) {

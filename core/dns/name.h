@@ -1,4 +1,5 @@
-// Domain names in uncompressed wire format (RFC 1035 §3.1): comparisons, hierarchy, text conversion.
+// Domain names in uncompressed wire format (RFC 1035 §3.1): comparisons, hierarchy, text
+// conversion.
 #pragma once
 
 #include <cstdint>
@@ -14,10 +15,14 @@ namespace tidal::dns {
 // names case-insensitively (RFC 4343 §3); query names keep their case for the echo.
 
 constexpr char kRootName[] = {'\0'};
-inline std::string_view root_name() { return {kRootName, 1}; }
+inline std::string_view root_name() {
+    return {kRootName, 1};
+}
 
 // ASCII-only lowercasing, as RFC 4343 §3 prescribes for name comparison.
-inline uint8_t lower_octet(uint8_t c) { return (c >= 'A' && c <= 'Z') ? uint8_t(c + 32) : c; }
+inline uint8_t lower_octet(uint8_t c) {
+    return (c >= 'A' && c <= 'Z') ? uint8_t(c + 32) : c;
+}
 
 // Lowercases every label octet of a well-formed wire name in place.
 void name_to_lower(std::string& wire);

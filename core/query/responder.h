@@ -21,7 +21,7 @@ struct ResponderOptions {
 // One Responder per worker thread: it owns the scratch state (compression table, lookup
 // buffers) reused for every packet, so respond() allocates nothing.
 class Responder {
-public:
+  public:
     explicit Responder(const ResponderOptions& options) : options_(options) {}
 
     // Answers the query in query[0..query_len) into out (capacity out_cap, at least 65535 for TCP).
@@ -30,7 +30,7 @@ public:
     size_t respond(const uint8_t* query, size_t query_len, uint8_t* out, size_t out_cap,
                    const snapshot::ZoneSet& zones, Transport transport);
 
-private:
+  private:
     ResponderOptions options_;
     MessageWriter writer_;
 };

@@ -15,13 +15,13 @@ class ZoneSet;
 // query path never waits for a snapshot being built, and an old ZoneSet lives until the last
 // worker has moved off it.
 class ZoneSetPublisher {
-public:
+  public:
     ZoneSetPublisher();
     void publish(std::shared_ptr<const ZoneSet> zones);
     uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
     std::shared_ptr<const ZoneSet> current() const;
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::shared_ptr<const ZoneSet> current_;
     std::atomic<uint64_t> generation_{0};
@@ -29,7 +29,7 @@ private:
 
 // Per worker thread; not shared.
 class ZoneSetReader {
-public:
+  public:
     explicit ZoneSetReader(const ZoneSetPublisher& publisher) : publisher_(publisher) {}
     // The newest published set; valid until the next call to get() on this reader.
     const ZoneSet& get() {
@@ -41,7 +41,7 @@ public:
         return *cached_;
     }
 
-private:
+  private:
     const ZoneSetPublisher& publisher_;
     std::shared_ptr<const ZoneSet> cached_;
     uint64_t generation_ = ~uint64_t(0);

@@ -1,4 +1,5 @@
-// Result<T> and Status: errors as values at module boundaries, each carrying what went wrong and where.
+// Result<T> and Status: errors as values at module boundaries, each carrying what went wrong and
+// where.
 #pragma once
 
 #include <string>
@@ -16,8 +17,8 @@ struct Error {
 // Either a value or an Error. Cheap to move; check ok() before value().
 template <typename T>
 class [[nodiscard]] Result {
-public:
-    Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  public:
+    Result(T value) : state_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
     Result(Error error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     bool ok() const { return std::holds_alternative<T>(state_); }
@@ -32,13 +33,13 @@ public:
 
     const Error& error() const { return std::get<Error>(state_); }
 
-private:
+  private:
     std::variant<T, Error> state_;
 };
 
 // Success or an Error.
 class [[nodiscard]] Status {
-public:
+  public:
     Status() = default;
     Status(Error error) : error_(std::move(error.message)), failed_(true) {}  // NOLINT
 
@@ -48,7 +49,7 @@ public:
     Error error() const { return Error{error_}; }
     const std::string& message() const { return error_; }
 
-private:
+  private:
     std::string error_;
     bool failed_ = false;
 };

@@ -1,0 +1,141 @@
+// The query hot path: parse, pick the zone, answer from its snapshot, add OPT. No allocation.
+#include "core/query/responder.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "core/dns/constants.h"
+#include "core/dns/name.h"
+#include "core/query/answer_builder.h"
+#include "core/query/query_parser.h"
+#include "core/snapshot/zone_set.h"
+
+namespace tidal::query {
+
+namespace {
+
+// The most specific zone for the question. DS lives in the parent (RFC 4035 §3.1.4.1), so its
+// zone is searched from the parent name first, falling back to the name itself.
+const snapshot::ZoneSnapshot* select_zone(const snapshot::ZoneSet& zones, std::string_view qname,
+                                          uint16_t qtype) {
+    if (qtype == dns::rrtype::DS && qname.size() > 1) {
+        if (const auto* parent = zones.find_zone(dns::name_parent(qname))) {
+            return parent;
+        }
+    }
+    return zones.find_zone(qname);
+}
+
+}  // namespace
+
+size_t Responder::respond(const uint8_t* packet, size_t size, uint8_t* out, size_t out_cap,
+                          const snapshot::ZoneSet& zones, Transport transport) {
+    ParsedQuery query;
+    const ParseStatus status = parse_query(packet, size, query);
+    if (status == ParseStatus::Drop) {
+        return 0;
+    }
+
+    // How much room the answer has: RFC 1035 §4.2.1 512 octets over UDP, or what EDNS allows
+    // (RFC 6891 §6.2.5: the client's size, capped by ours, never below 512); 65535 over TCP.
+    size_t limit = dns::kMaxMessageSize;
+    if (transport == Transport::Udp) {
+        limit = dns::kMaxUdpPayloadNoEdns;
+        if (query.has_edns) {
+            limit = std::max<size_t>(dns::kMaxUdpPayloadNoEdns,
+                                     std::min(query.edns_payload, options_.udp_max_payload));
+        }
+    }
+    limit = std::min(limit, out_cap);
+
+    MessageWriter& w = writer_;
+    w.begin(out, limit);
+    w.set_id(query.id);
+    // QR, the opcode, and RD and CD copied from the query (RFC 1035 §4.1.1, RFC 4035 §3.1.6).
+    w.set_flags(uint16_t(dns::flag::QR | (query.flags & 0x7800) |
+                         (query.flags & (dns::flag::RD | dns::flag::CD))));
+    if (query.has_edns) {
+        w.reserve(MessageWriter::kOptSize);
+    }
+    uint8_t ext_rcode = 0;
+
+    auto finish = [&]() {
+        if (query.has_edns) {
+            w.release(MessageWriter::kOptSize);
+            (void)w.write_opt(options_.udp_max_payload, ext_rcode, query.edns_do);
+        }
+        return w.finish();
+    };
+
+    if (status == ParseStatus::FormErr) {
+        w.set_rcode(dns::rcode::FORMERR);
+        return finish();
+    }
+    if (status == ParseStatus::NotImp) {
+        w.set_rcode(dns::rcode::NOTIMP);
+        return finish();
+    }
+    // The question goes back exactly as it came, case included. It always fits: it came in a
+    // message no larger than what we may send back, and limit is at least 512.
+    if (!w.write_question(query.question, query.question_size, query.qname_size)) {
+        w.set_rcode(dns::rcode::FORMERR);
+        return finish();
+    }
+    if (query.has_edns && query.edns_version > 0) {
+        // RFC 6891 §6.1.3: BADVERS (16) is an extended rcode: upper bits in OPT, lower in header.
+        ext_rcode = uint8_t(dns::rcode::BADVERS >> 4);
+        w.set_rcode(uint8_t(dns::rcode::BADVERS & 0x0F));
+        return finish();
+    }
+    if (query.opcode != dns::opcode::QUERY) {
+        // NOTIFY and UPDATE arrive with the replication and editing features.
+        w.set_rcode(dns::rcode::NOTIMP);
+        return finish();
+    }
+    if (query.qclass != dns::rrclass::IN && query.qclass != dns::rrclass::ANY) {
+        // CH and HS data are not served (no version.bind / id.server), as Knot does by default.
+        w.set_rcode(dns::rcode::REFUSED);
+        return finish();
+    }
+    if (query.qtype == 0) {
+        w.set_rcode(dns::rcode::NOTIMP);  // reserved type (RFC 6895 §3.1)
+        return finish();
+    }
+
+    const std::string_view qname(reinterpret_cast<const char*>(query.qname_lower),
+                                 query.qname_size);
+    const snapshot::ZoneSnapshot* zone = select_zone(zones, qname, query.qtype);
+    if (zone == nullptr) {
+        w.set_rcode(dns::rcode::REFUSED);  // not authoritative for anything at or above qname
+        return finish();
+    }
+    if (!zone->loaded()) {
+        w.set_rcode(dns::rcode::SERVFAIL);  // configured here, but no usable data yet
+        return finish();
+    }
+    if (query.qtype == dns::rrtype::AXFR || query.qtype == dns::rrtype::IXFR) {
+        // Zone transfers come with the replication feature; until then nobody is allowed one.
+        w.set_rcode(dns::rcode::REFUSED);
+        return finish();
+    }
+
+    const MessageWriter::Mark after_question = w.mark();
+    AnswerBuilder builder(*zone, w);
+    const ZoneAnswer answer = builder.answer(query.qname, query.qname_lower, query.qtype);
+    if (answer.truncated && transport == Transport::Tcp) {
+        // Not even 64 KiB holds the answer: there is no way to deliver it.
+        w.rollback(after_question);
+        w.set_rcode(dns::rcode::SERVFAIL);
+        return finish();
+    }
+    if (answer.authoritative) {
+        w.add_flags(dns::flag::AA);
+    }
+    if (answer.truncated) {
+        w.add_flags(dns::flag::TC);  // RFC 1035 §4.1.1; the client retries over TCP
+    }
+    w.set_rcode(answer.rcode);
+    return finish();
+}
+
+}  // namespace tidal::query

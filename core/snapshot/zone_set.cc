@@ -1,0 +1,42 @@
+// ZoneSet: zone selection by walking the query name's ancestors (most specific zone first).
+#include "core/snapshot/zone_set.h"
+
+#include "core/dns/name.h"
+
+namespace tidal::snapshot {
+
+ZoneSet::ZoneSet(std::vector<std::shared_ptr<const ZoneSnapshot>> zones)
+    : zones_(std::move(zones)) {
+    by_apex_.reserve(zones_.size());
+    for (const auto& zone : zones_) {
+        by_apex_.emplace(zone->apex(), zone.get());
+    }
+}
+
+const ZoneSnapshot* ZoneSet::find_zone(std::string_view qname) const {
+    if (by_apex_.empty()) {
+        return nullptr;
+    }
+    std::string_view name = qname;
+    while (true) {
+        auto it = by_apex_.find(name);
+        if (it != by_apex_.end()) {
+            return it->second;
+        }
+        if (name.size() <= 1) {
+            return nullptr;
+        }
+        name = dns::name_parent(name);
+    }
+}
+
+std::shared_ptr<const ZoneSnapshot> ZoneSet::zone(std::string_view apex) const {
+    for (const auto& zone : zones_) {
+        if (zone->apex() == apex) {
+            return zone;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace tidal::snapshot

@@ -1,0 +1,125 @@
+// ZoneSetLoader: polls the store's data_version, recompiles changed zones, publishes a new set.
+#include "core/snapshot/zone_set_loader.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <map>
+
+#include "core/dns/name.h"
+#include "core/snapshot/zone_compiler.h"
+#include "core/snapshot/zone_set.h"
+
+namespace tidal::snapshot {
+
+ZoneSetLoader::ZoneSetLoader(config::Config config, ZoneSetPublisher& publisher)
+    : config_(std::move(config)), publisher_(publisher) {}
+
+Status ZoneSetLoader::load_all() {
+    auto store = store::ZoneStore::open(config_.database, store::ZoneStore::Mode::ReadOnly);
+    if (!store) {
+        return store.error();
+    }
+    store_ = std::move(store.value());
+    return rebuild(true);
+}
+
+Result<bool> ZoneSetLoader::refresh() {
+    if (!store_) {
+        Status status = load_all();
+        if (!status) {
+            return status.error();
+        }
+        return true;
+    }
+    auto version = store_->data_version();
+    if (!version) {
+        return version.error();
+    }
+    if (version.value() == data_version_) {
+        return false;
+    }
+    Status status = rebuild(false);
+    if (!status) {
+        return status.error();
+    }
+    return true;
+}
+
+Status ZoneSetLoader::reconfigure(config::Config config) {
+    const bool database_changed = config.database != config_.database;
+    config_ = std::move(config);
+    if (database_changed) {
+        return load_all();
+    }
+    return rebuild(false);
+}
+
+Status ZoneSetLoader::rebuild(bool force_all) {
+    auto version = store_->data_version();
+    if (!version) {
+        return version.error();
+    }
+    auto listed = store_->list_zones();
+    if (!listed) {
+        return listed.error();
+    }
+
+    // Served: every zone in the database, plus configured zones not (yet) there, which answer
+    // SERVFAIL until their data arrives (as Knot does for a zone that failed to load).
+    std::map<std::string, uint32_t> wanted;
+    for (const store::ZoneInfo& info : listed.value()) {
+        wanted.emplace(info.name, info.serial);
+    }
+
+    std::vector<std::shared_ptr<const ZoneSnapshot>> zones;
+    bool changed = force_all || !current_;
+    size_t compiled = 0;
+    for (const auto& [apex, serial] : wanted) {
+        std::shared_ptr<const ZoneSnapshot> previous = current_ ? current_->zone(apex) : nullptr;
+        if (!force_all && previous && previous->loaded() && previous->serial() == serial) {
+            zones.push_back(std::move(previous));
+            continue;
+        }
+        const auto started = std::chrono::steady_clock::now();
+        auto contents = store_->read_zone(apex);
+        Result<std::shared_ptr<const ZoneSnapshot>> snapshot =
+            contents ? compile_zone(contents.value())
+                     : Result<std::shared_ptr<const ZoneSnapshot>>(contents.error());
+        changed = true;
+        if (!snapshot) {
+            spdlog::error("zone {} not loaded: {}", dns::name_to_text(apex),
+                          snapshot.error().message);
+            // Keep serving the last good copy rather than failing every query.
+            zones.push_back(previous ? std::move(previous) : unloaded_zone(apex));
+            continue;
+        }
+        const auto elapsed =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+        spdlog::info("zone {} loaded, serial {}, {} names, {:.1f} ms", dns::name_to_text(apex),
+                     snapshot.value()->serial(), snapshot.value()->node_count(), elapsed.count());
+        zones.push_back(std::move(snapshot.value()));
+        ++compiled;
+    }
+    for (const config::ZoneConfig& zone : config_.zones) {
+        if (wanted.count(zone.name_wire) == 0) {
+            if (!current_ || !current_->zone(zone.name_wire)) {
+                spdlog::warn("zone {} is configured but has no data in {}: answering SERVFAIL",
+                             zone.name, config_.database);
+                changed = true;
+            }
+            zones.push_back(unloaded_zone(zone.name_wire));
+        }
+    }
+    if (current_ && current_->zones().size() != zones.size()) {
+        changed = true;
+    }
+    data_version_ = version.value();
+    if (changed) {
+        current_ = std::make_shared<const ZoneSet>(std::move(zones));
+        publisher_.publish(current_);
+    }
+    return Status::success();
+}
+
+}  // namespace tidal::snapshot

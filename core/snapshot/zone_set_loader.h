@@ -1,0 +1,44 @@
+// Keeps the published ZoneSet in step with the SQLite store: compiles zones whose serial changed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/config/config.h"
+#include "core/snapshot/zone_set_publisher.h"
+#include "core/store/zone_store.h"
+#include "core/util/result.h"
+
+namespace tidal::snapshot {
+
+class ZoneSet;
+
+// Owned and driven by one thread (tidald's main loop), never by a worker. Compiling happens
+// here, off the query path; workers see the result only through publisher.publish().
+class ZoneSetLoader {
+  public:
+    ZoneSetLoader(config::Config config, ZoneSetPublisher& publisher);
+
+    // Opens the store and compiles and publishes every zone. Fails when the database cannot be
+    // opened; a zone that fails to compile is published as not loaded (answers SERVFAIL).
+    Status load_all();
+
+    // Cheap when nothing changed (one PRAGMA data_version). Otherwise recompiles the zones whose
+    // serial (or presence) changed and publishes a new set. Returns true if it published.
+    Result<bool> refresh();
+
+    // A new configuration (SIGHUP): zones added to or removed from it take effect.
+    Status reconfigure(config::Config config);
+
+  private:
+    Status rebuild(bool force_all);
+
+    config::Config config_;
+    ZoneSetPublisher& publisher_;
+    std::unique_ptr<store::ZoneStore> store_;
+    uint64_t data_version_ = 0;
+    std::shared_ptr<const ZoneSet> current_;
+};
+
+}  // namespace tidal::snapshot
