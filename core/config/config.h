@@ -18,11 +18,11 @@ struct ListenAddress {
 };
 
 struct ServerConfig {
-    std::vector<ListenAddress> listen;           // default: 0.0.0.0:53 and [::]:53
-    unsigned workers = 0;                        // 0 = auto: one per core
-    uint16_t udp_max_payload = 1232;             // 512..4096
+    std::vector<ListenAddress> listen;  // parse_config fills 0.0.0.0:53 and [::]:53 if absent
+    unsigned workers = 0;               // 0 = auto: one per core
+    uint16_t udp_max_payload = 1232;    // 512..4096
     std::chrono::milliseconds tcp_idle_timeout{10000};
-    unsigned tcp_max_connections = 1024;         // per worker
+    unsigned tcp_max_connections = 1024;  // per worker
 };
 
 struct LogConfig {
@@ -32,6 +32,7 @@ struct LogConfig {
 
 struct TsigKey {
     std::string name;       // as written in the file
+    std::string name_wire;  // lowercased absolute wire form of name: how TSIG records carry it
     std::string algorithm;  // hmac-sha256 | hmac-sha512 | hmac-sha1 | ...
     std::string secret;     // base64, as written
 };
@@ -70,7 +71,12 @@ struct Config {
     std::vector<Remote> remotes;
     std::vector<ZoneConfig> zones;
 
+    // The zone whose apex is name_wire (compared case-insensitively), or nullptr.
     const ZoneConfig* find_zone(std::string_view name_wire) const;
+    // The key named name (as in the file; TSIG names compare case-insensitively), or nullptr.
+    const TsigKey* find_key(std::string_view name) const;
+    // The remote with this id (exact match), or nullptr.
+    const Remote* find_remote(std::string_view id) const;
 };
 
 constexpr char kDefaultConfigPath[] = "/etc/tidal/tidal.yaml";

@@ -1,0 +1,230 @@
+// Parser for the zones: section: names, roles, policies, and every reference to keys and remotes.
+#include <string>
+
+#include "core/config/config_parser.h"
+#include "core/config/config_values.h"
+#include "core/dns/name.h"
+
+namespace tidal::config::detail {
+
+namespace {
+
+const Remote* find_remote_in(const std::vector<Remote>& remotes, std::string_view id) {
+    for (const Remote& remote : remotes) {
+        if (remote.id == id) {
+            return &remote;
+        }
+    }
+    return nullptr;
+}
+
+// Reports an entry listed twice in one list; returns true when item.text was seen before.
+bool is_repeated(const std::vector<std::string>& earlier, const ListItem& item, const Field& field,
+                 Diagnostics& diag) {
+    for (const std::string& seen : earlier) {
+        if (seen == item.text) {
+            diag.add(item.mark, "'" + field.path + "': '" + item.text + "' is listed twice");
+            return true;
+        }
+    }
+    return false;
+}
+
+// notify:, primaries:, allow-notify: every entry must be a remote id.
+std::vector<std::string> read_remote_list(const Field& field, const Config& config,
+                                          Diagnostics& diag) {
+    std::vector<std::string> out;
+    for (const ListItem& item : read_string_list(field, diag)) {
+        if (find_remote_in(config.remotes, item.text) == nullptr) {
+            diag.add(item.mark,
+                     "'" + field.path + "': no remote with id '" + item.text + "' in remotes:");
+        } else if (!is_repeated(out, item, field, diag)) {
+            out.push_back(item.text);
+        }
+    }
+    return out;
+}
+
+// allow-transfer:, allow-update: each entry is a remote id, a key name or a CIDR prefix.
+std::vector<std::string> read_acl_list(const Field& field, const Config& config,
+                                       Diagnostics& diag) {
+    std::vector<std::string> out;
+    for (const ListItem& item : read_string_list(field, diag)) {
+        const bool is_remote = find_remote_in(config.remotes, item.text) != nullptr;
+        const bool is_key = find_key_in(config.keys, item.text) != nullptr;
+        if (is_remote && is_key) {
+            // Refused rather than guessed: a remote pins an address, a key does not.
+            diag.add(item.mark, "'" + field.path + "': '" + item.text +
+                                    "' names both a remote and a key; rename one of them");
+            continue;
+        }
+        if (!is_remote && !is_key) {
+            if (item.text.find('/') != std::string::npos) {
+                auto prefix = parse_prefix(item.text);
+                if (!prefix.ok()) {
+                    diag.add(item.mark, "'" + field.path + "': " + prefix.error().message);
+                    continue;
+                }
+            } else {
+                std::string hint;
+                if (item.text.find_first_not_of("0123456789.") == std::string::npos) {
+                    hint = " (write " + item.text + "/32 for a single address)";
+                } else if (item.text.find(':') != std::string::npos) {
+                    hint = " (write " + item.text + "/128 for a single address)";
+                }
+                diag.add(item.mark, "'" + field.path + "': '" + item.text +
+                                        "' is not a remote id, a key name or a CIDR prefix" + hint);
+                continue;
+            }
+        }
+        if (!is_repeated(out, item, field, diag)) {
+            out.push_back(item.text);
+        }
+    }
+    return out;
+}
+
+// Fills one zone; returns false when its name is missing or invalid (the zone is then dropped).
+bool parse_zone(const MapFields& map, const Config& config, ZoneConfig& zone, Diagnostics& diag) {
+    bool named = false;
+    if (const Field* name = map.find("name")) {
+        if (auto text = read_scalar(*name, diag)) {
+            auto wire = dns::name_from_text(*text);
+            if (wire.ok()) {
+                zone.name_wire = dns::name_lowered(wire.value());
+                zone.name = dns::name_to_text(zone.name_wire);
+                named = true;
+            } else {
+                diag.add(name->mark(), "'" + name->path + "': " + wire.error().message);
+            }
+        }
+    } else {
+        diag.add(map.mark(), "'" + map.path() + "' is missing the required key 'name'");
+    }
+    const Field* role = map.find("role");
+    if (role != nullptr) {
+        if (auto text = read_scalar(*role, diag)) {
+            if (*text == "primary") {
+                zone.role = ZoneRole::Primary;
+            } else if (*text == "secondary") {
+                zone.role = ZoneRole::Secondary;
+            } else {
+                diag.add(role->mark(),
+                         "'" + role->path + "' must be primary or secondary, not '" + *text + "'");
+            }
+        }
+    }
+    if (const Field* notify = map.find("notify")) {
+        zone.notify = read_remote_list(*notify, config, diag);
+    }
+    if (const Field* transfer = map.find("allow-transfer")) {
+        zone.allow_transfer = read_acl_list(*transfer, config, diag);
+    }
+    if (const Field* update = map.find("allow-update")) {
+        zone.allow_update = read_acl_list(*update, config, diag);
+    }
+    const Field* primaries = map.find("primaries");
+    if (primaries != nullptr) {
+        zone.primaries = read_remote_list(*primaries, config, diag);
+    }
+    if (const Field* allow_notify = map.find("allow-notify")) {
+        zone.allow_notify = read_remote_list(*allow_notify, config, diag);
+    } else if (zone.role == ZoneRole::Secondary) {
+        zone.allow_notify = zone.primaries;  // RFC 1996 §3.10: accept NOTIFY from the masters
+    }
+    if (const Field* policy = map.find("serial-policy")) {
+        if (auto text = read_scalar(*policy, diag)) {
+            if (*text == "increment") {
+                zone.serial_policy = SerialPolicy::Increment;
+            } else if (*text == "unixtime") {
+                zone.serial_policy = SerialPolicy::UnixTime;
+            } else if (*text == "dateserial") {
+                zone.serial_policy = SerialPolicy::DateSerial;
+            } else {
+                diag.add(policy->mark(), "'" + policy->path +
+                                             "' must be increment, unixtime or dateserial, not '" +
+                                             *text + "'");
+            }
+        }
+    }
+    if (const Field* staleness = map.find("max-staleness")) {
+        if (auto text = read_scalar(*staleness, diag)) {
+            auto duration = parse_duration(*text);
+            if (duration.ok()) {
+                zone.max_staleness = duration.value();
+            } else {
+                diag.add(staleness->mark(),
+                         "'" + staleness->path + "': " + duration.error().message);
+            }
+        }
+    }
+    if (const Field* policy = map.find("stale-policy")) {
+        if (auto text = read_scalar(*policy, diag)) {
+            if (*text == "refuse") {
+                zone.stale_policy = StalePolicy::Refuse;
+            } else if (*text == "serve") {
+                zone.stale_policy = StalePolicy::Serve;
+            } else {
+                diag.add(policy->mark(),
+                         "'" + policy->path + "' must be refuse or serve, not '" + *text + "'");
+            }
+        }
+    }
+    const std::string zone_label = named ? "zone '" + zone.name + "'" : "'" + map.path() + "'";
+    if (zone.role == ZoneRole::Secondary && primaries == nullptr) {
+        diag.add(
+            role != nullptr ? role->mark() : map.mark(),
+            zone_label + " is a secondary and needs 'primaries' (remote ids to transfer from)");
+    } else if (zone.role == ZoneRole::Secondary && primaries != nullptr &&
+               (primaries->value.IsNull() ||
+                (primaries->value.IsSequence() && primaries->value.size() == 0))) {
+        diag.add(primaries->mark(), "'" + primaries->path + "' must name at least one remote");
+    } else if (zone.role == ZoneRole::Primary && primaries != nullptr) {
+        diag.add(primaries->key.Mark(),
+                 zone_label +
+                     " is a primary and must not have 'primaries' (set role: secondary "
+                     "to transfer it from them)");
+    }
+    return named;
+}
+
+}  // namespace
+
+void parse_zones(const Field& field, const Config& config, std::vector<ZoneConfig>& out,
+                 Diagnostics& diag) {
+    if (field.value.IsNull()) {
+        return;
+    }
+    if (!field.value.IsSequence()) {
+        diag.add(field.mark(), "'" + field.path + "' must be a list, not " +
+                                   std::string(describe_node(field.value)));
+        return;
+    }
+    for (size_t i = 0; i < field.value.size(); ++i) {
+        const std::string path = field.path + "[" + std::to_string(i) + "]";
+        const MapFields map(
+            field.value[i], path, field.mark(),
+            {"name", "role", "notify", "allow-transfer", "allow-update", "serial-policy",
+             "max-staleness", "stale-policy", "primaries", "allow-notify"},
+            diag);
+        if (!map.is_map()) {
+            continue;
+        }
+        ZoneConfig zone;
+        if (!parse_zone(map, config, zone, diag)) {
+            continue;
+        }
+        bool duplicate = false;
+        for (const ZoneConfig& earlier : out) {
+            duplicate = duplicate || earlier.name_wire == zone.name_wire;
+        }
+        if (duplicate) {
+            diag.add(map.find("name")->mark(),
+                     "'" + path + ".name': zone '" + zone.name + "' is defined twice");
+            continue;
+        }
+        out.push_back(std::move(zone));
+    }
+}
+
+}  // namespace tidal::config::detail

@@ -1,0 +1,217 @@
+// IXFR journal rows: written by the store's one write path, read to answer IXFR (RFC 1995).
+#include "core/store/journal.h"
+
+#include <string>
+
+#include "core/store/sqlite_util.h"
+
+namespace tidal::store {
+
+namespace {
+
+constexpr int64_t kOpRemoved = 0;
+constexpr int64_t kOpAdded = 1;
+
+Status insert_rrs(Statement& stmt, int64_t journal_id, int64_t op, const std::vector<Record>& rrs,
+                  int64_t& seq) {
+    for (const Record& rr : rrs) {
+        Status status = stmt.bind_int(1, journal_id);
+        if (status) {
+            status = stmt.bind_int(2, seq++);
+        }
+        if (status) {
+            status = stmt.bind_int(3, op);
+        }
+        if (status) {
+            status = stmt.bind_blob(4, rr.owner);
+        }
+        if (status) {
+            status = stmt.bind_int(5, rr.type);
+        }
+        if (status) {
+            status = stmt.bind_int(6, rr.rclass);
+        }
+        if (status) {
+            status = stmt.bind_int(7, rr.ttl);
+        }
+        if (status) {
+            status = stmt.bind_blob(8, rr.rdata);
+        }
+        if (status) {
+            status = stmt.run();
+        }
+        if (!status) {
+            return status;
+        }
+        stmt.reset();
+    }
+    return Status::success();
+}
+
+struct EntryHead {
+    int64_t id = 0;
+    uint32_t serial_from = 0;
+    uint32_t serial_to = 0;
+    int64_t time = 0;
+};
+
+Status load_rrs(sqlite3* db, int64_t journal_id, JournalEntry& entry) {
+    auto stmt = Statement::prepare(db,
+                                   "SELECT op, owner, type, class, ttl, rdata FROM journal_rrs "
+                                   "WHERE journal_id = ?1 ORDER BY seq",
+                                   "read journal records");
+    if (!stmt) {
+        return stmt.error();
+    }
+    Status status = stmt->bind_int(1, journal_id);
+    if (!status) {
+        return status;
+    }
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            return Status::success();
+        }
+        Record rr;
+        rr.owner = stmt->column_blob(1);
+        rr.type = static_cast<uint16_t>(stmt->column_int(2));
+        rr.rclass = static_cast<uint16_t>(stmt->column_int(3));
+        rr.ttl = static_cast<uint32_t>(stmt->column_int(4));
+        rr.rdata = stmt->column_blob(5);
+        (stmt->column_int(0) == kOpRemoved ? entry.removed : entry.added).push_back(std::move(rr));
+    }
+}
+
+}  // namespace
+
+Status insert_journal_entry(sqlite3* db, int64_t zone_id, const JournalEntry& entry) {
+    auto head = Statement::prepare(db,
+                                   "INSERT INTO journal (zone_id, serial_from, serial_to, time) "
+                                   "VALUES (?1, ?2, ?3, ?4)",
+                                   "write journal");
+    if (!head) {
+        return head.error();
+    }
+    Status status = head->bind_int(1, zone_id);
+    if (status) {
+        status = head->bind_int(2, entry.serial_from);
+    }
+    if (status) {
+        status = head->bind_int(3, entry.serial_to);
+    }
+    if (status) {
+        status = head->bind_int(4, entry.time);
+    }
+    if (status) {
+        status = head->run();
+    }
+    if (!status) {
+        return status;
+    }
+    const int64_t journal_id = sqlite3_last_insert_rowid(db);
+    auto rrs = Statement::prepare(db,
+                                  "INSERT INTO journal_rrs (journal_id, seq, op, owner, type, "
+                                  "class, ttl, rdata) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                  "write journal records");
+    if (!rrs) {
+        return rrs.error();
+    }
+    int64_t seq = 0;
+    status = insert_rrs(rrs.value(), journal_id, kOpRemoved, entry.removed, seq);
+    if (status) {
+        status = insert_rrs(rrs.value(), journal_id, kOpAdded, entry.added, seq);
+    }
+    return status;
+}
+
+Result<std::optional<std::vector<JournalEntry>>> select_journal(sqlite3* db, int64_t zone_id,
+                                                                uint32_t serial_from,
+                                                                uint32_t current_serial) {
+    using Chain = std::optional<std::vector<JournalEntry>>;
+    if (serial_from == current_serial) {
+        return Chain(std::vector<JournalEntry>{});
+    }
+    auto stmt = Statement::prepare(db,
+                                   "SELECT id, serial_from, serial_to, time FROM journal "
+                                   "WHERE zone_id = ?1 ORDER BY id",
+                                   "read journal");
+    if (!stmt) {
+        return stmt.error();
+    }
+    Status status = stmt->bind_int(1, zone_id);
+    if (!status) {
+        return status.error();
+    }
+    std::vector<EntryHead> heads;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            break;
+        }
+        heads.push_back({stmt->column_int(0), static_cast<uint32_t>(stmt->column_int(1)),
+                         static_cast<uint32_t>(stmt->column_int(2)), stmt->column_int(3)});
+    }
+    // The newest entry starting at serial_from whose successors chain up to the current serial
+    // (serials may repeat after 2^32 changes, so search from the end).
+    size_t start = heads.size();
+    for (size_t i = heads.size(); i-- > 0;) {
+        if (heads[i].serial_from == serial_from) {
+            start = i;
+            break;
+        }
+    }
+    if (start == heads.size()) {
+        return Chain();
+    }
+    for (size_t i = start + 1; i < heads.size(); ++i) {
+        if (heads[i].serial_from != heads[i - 1].serial_to) {
+            return Chain();
+        }
+    }
+    if (heads.back().serial_to != current_serial) {
+        return Chain();
+    }
+    std::vector<JournalEntry> entries;
+    for (size_t i = start; i < heads.size(); ++i) {
+        JournalEntry entry;
+        entry.serial_from = heads[i].serial_from;
+        entry.serial_to = heads[i].serial_to;
+        entry.time = heads[i].time;
+        status = load_rrs(db, heads[i].id, entry);
+        if (!status) {
+            return status.error();
+        }
+        entries.push_back(std::move(entry));
+    }
+    return Chain(std::move(entries));
+}
+
+Result<uint64_t> delete_old_journal_entries(sqlite3* db, int64_t zone_id, uint64_t keep) {
+    auto stmt = Statement::prepare(db,
+                                   "DELETE FROM journal WHERE zone_id = ?1 AND id NOT IN "
+                                   "(SELECT id FROM journal WHERE zone_id = ?1 "
+                                   "ORDER BY id DESC LIMIT ?2)",
+                                   "trim journal");
+    if (!stmt) {
+        return stmt.error();
+    }
+    Status status = stmt->bind_int(1, zone_id);
+    if (status) {
+        status = stmt->bind_int(2, static_cast<int64_t>(keep));
+    }
+    if (status) {
+        status = stmt->run();
+    }
+    if (!status) {
+        return status.error();
+    }
+    return static_cast<uint64_t>(sqlite3_changes64(db));
+}
+
+}  // namespace tidal::store

@@ -1,0 +1,27 @@
+// The IXFR journal tables: one entry per change to an existing zone, with its removed/added RRs.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/store/zone_store.h"
+#include "core/util/result.h"
+
+namespace tidal::store {
+
+// Appends entry for the zone. Caller holds the write transaction.
+Status insert_journal_entry(sqlite3* db, int64_t zone_id, const JournalEntry& entry);
+
+// The entries from serial_from up to current_serial, oldest first, or nullopt when the chain of
+// entries does not connect serial_from to current_serial. Caller holds a read transaction.
+Result<std::optional<std::vector<JournalEntry>>> select_journal(sqlite3* db, int64_t zone_id,
+                                                                uint32_t serial_from,
+                                                                uint32_t current_serial);
+
+// Deletes all but the newest keep entries of the zone; returns how many were deleted.
+Result<uint64_t> delete_old_journal_entries(sqlite3* db, int64_t zone_id, uint64_t keep);
+
+}  // namespace tidal::store

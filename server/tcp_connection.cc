@@ -1,0 +1,202 @@
+// TcpConnection: framing, in-order pipelining, write back-pressure and the idle timeout.
+#include "server/tcp_connection.h"
+
+#include <cstring>
+
+#include "core/snapshot/zone_set.h"
+#include "server/tcp_connections.h"
+
+namespace tidal::server {
+namespace {
+
+uv_handle_t* as_handle(void* handle) {
+    return static_cast<uv_handle_t*>(handle);
+}
+
+}  // namespace
+
+TcpConnection::TcpConnection(WorkerState& state, TcpConnections& owner)
+    : state_(state), owner_(owner) {}
+
+void TcpConnection::open(uv_stream_t* server, uint64_t idle_timeout_ms) {
+    begin_ = end_ = 0;
+    reading_ = writing_ = eof_ = closing_ = false;
+    idle_timeout_ms_ = idle_timeout_ms;
+    last_query_ms_ = uv_now(state_.loop);
+
+    uv_tcp_init(state_.loop, &stream_);
+    uv_timer_init(state_.loop, &idle_timer_);
+    stream_.data = this;
+    idle_timer_.data = this;
+    write_request_.data = this;
+    open_handles_ = 2;
+
+    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&stream_)) != 0) {
+        close();
+        return;
+    }
+    // Answers are written whole; do not hold back the tail of one waiting for an ACK.
+    uv_tcp_nodelay(&stream_, 1);
+    uv_timer_start(&idle_timer_, &TcpConnection::on_idle_timer, idle_timeout_ms_, 0);
+    set_reading(true);
+    if (!reading_) {
+        close();
+    }
+}
+
+void TcpConnection::close() {
+    if (closing_) {
+        return;
+    }
+    closing_ = true;
+    reading_ = false;
+    // A pending write is cancelled: on_write runs (UV_ECANCELED) before on_closed.
+    uv_close(as_handle(&stream_), &TcpConnection::on_closed);
+    uv_close(as_handle(&idle_timer_), &TcpConnection::on_closed);
+}
+
+void TcpConnection::on_closed(uv_handle_t* handle) {
+    auto* self = static_cast<TcpConnection*>(handle->data);
+    if (--self->open_handles_ == 0) {
+        self->owner_.release(self);  // may destroy self
+    }
+}
+
+void TcpConnection::set_reading(bool on) {
+    if (closing_ || on == reading_) {
+        return;
+    }
+    auto* stream = reinterpret_cast<uv_stream_t*>(&stream_);
+    if (on) {
+        reading_ = uv_read_start(stream, &TcpConnection::on_alloc, &TcpConnection::on_read) == 0;
+    } else {
+        uv_read_stop(stream);
+        reading_ = false;
+    }
+}
+
+void TcpConnection::on_alloc(uv_handle_t* handle, size_t /*suggested*/, uv_buf_t* buf) {
+    auto* self = static_cast<TcpConnection*>(handle->data);
+    // Keep the unprocessed tail at the front so a whole frame always fits after it.
+    if (self->begin_ > 0) {
+        std::memmove(self->read_buf_, self->read_buf_ + self->begin_, self->end_ - self->begin_);
+        self->end_ -= self->begin_;
+        self->begin_ = 0;
+    }
+    // Never empty while reading: a full buffer holds a complete frame, and a complete frame is
+    // answered before reading resumes.
+    *buf = uv_buf_init(reinterpret_cast<char*>(self->read_buf_ + self->end_),
+                       unsigned(kFrameBytes - self->end_));
+}
+
+void TcpConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* /*buf*/) {
+    auto* self = static_cast<TcpConnection*>(stream->data);
+    if (nread > 0) {
+        self->end_ += size_t(nread);
+        self->process();
+    } else if (nread == UV_EOF) {
+        // The client may half-close after its last query: still answer what it sent.
+        self->eof_ = true;
+        self->set_reading(false);
+        self->process();
+    } else if (nread < 0) {
+        self->close();
+    }
+}
+
+void TcpConnection::process() {
+    while (!closing_ && !writing_) {
+        const size_t available = end_ - begin_;
+        if (available < 2) {
+            break;
+        }
+        const uint8_t* frame = read_buf_ + begin_;
+        const size_t length = size_t(frame[0]) << 8 | frame[1];
+        if (length < kHeaderBytes) {
+            close();  // not even a DNS header: the stream cannot be trusted to stay in step
+            return;
+        }
+        if (available < 2 + length) {
+            break;  // the rest of this message is still on its way
+        }
+        last_query_ms_ = uv_now(state_.loop);
+        const size_t answer =
+            state_.responder.respond(frame + 2, length, write_buf_ + 2, kMaxMessage,
+                                     state_.zones.get(), query::Transport::Tcp);
+        begin_ += 2 + length;
+        if (begin_ == end_) {
+            begin_ = end_ = 0;
+        }
+        if (answer == 0) {
+            close();
+            return;
+        }
+        write_buf_[0] = uint8_t(answer >> 8);
+        write_buf_[1] = uint8_t(answer & 0xff);
+        if (!send(2 + answer)) {
+            break;
+        }
+    }
+    if (closing_) {
+        return;
+    }
+    if (eof_) {
+        if (!writing_) {
+            close();  // everything the client sent before its EOF is answered
+        }
+        return;
+    }
+    // Back-pressure: no new input while an answer is still going out.
+    set_reading(!writing_);
+}
+
+bool TcpConnection::send(size_t size) {
+    auto* stream = reinterpret_cast<uv_stream_t*>(&stream_);
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(write_buf_), unsigned(size));
+    const int written = uv_try_write(stream, &buf, 1);
+    if (written >= 0 && size_t(written) == size) {
+        return true;
+    }
+    if (written < 0 && written != UV_EAGAIN) {
+        close();
+        return false;
+    }
+    const size_t done = written > 0 ? size_t(written) : 0;
+    buf = uv_buf_init(reinterpret_cast<char*>(write_buf_ + done), unsigned(size - done));
+    if (uv_write(&write_request_, stream, &buf, 1, &TcpConnection::on_write) != 0) {
+        close();
+        return false;
+    }
+    writing_ = true;
+    return false;
+}
+
+void TcpConnection::on_write(uv_write_t* request, int status) {
+    auto* self = static_cast<TcpConnection*>(request->data);
+    self->writing_ = false;
+    if (self->closing_) {
+        return;
+    }
+    if (status < 0) {
+        self->close();
+        return;
+    }
+    self->process();
+}
+
+void TcpConnection::on_idle_timer(uv_timer_t* timer) {
+    auto* self = static_cast<TcpConnection*>(timer->data);
+    if (self->closing_) {
+        return;
+    }
+    // The timer is re-armed lazily (here, not per message) to keep the hot path free of timer
+    // heap updates. RFC 7766 §6.2.3: servers close idle connections to free their resources.
+    const uint64_t idle = uv_now(self->state_.loop) - self->last_query_ms_;
+    if (idle >= self->idle_timeout_ms_) {
+        self->close();
+        return;
+    }
+    uv_timer_start(timer, &TcpConnection::on_idle_timer, self->idle_timeout_ms_ - idle, 0);
+}
+
+}  // namespace tidal::server

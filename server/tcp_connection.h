@@ -1,0 +1,75 @@
+// One DNS-over-TCP connection (RFC 7766): length-framed messages in, answers out, in order.
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "server/worker_state.h"
+
+namespace tidal::server {
+
+class TcpConnections;
+
+// A connection context, pooled and reused by TcpConnections: both buffers are part of the object,
+// so serving a connection allocates nothing. Worker thread only.
+//
+// Messages are answered one at a time in the order they arrive (RFC 7766 §6.2.1.1 allows
+// out-of-order answers, but in-order is always correct): while an answer is being written the
+// connection stops reading and processes the next buffered message after the write completes.
+// A message may arrive split over many reads, or several in one read.
+class TcpConnection {
+  public:
+    static constexpr size_t kMaxMessage = 65535;
+    static constexpr size_t kFrameBytes =
+        2 + kMaxMessage;  // 2-octet length prefix (RFC 1035 §4.2.2)
+    static constexpr size_t kHeaderBytes = 12;
+
+    TcpConnection(WorkerState& state, TcpConnections& owner);
+    TcpConnection(const TcpConnection&) = delete;
+    TcpConnection& operator=(const TcpConnection&) = delete;
+
+    // Accepts the connection pending on server into this (closed) context and starts serving it.
+    // On failure the context closes itself and later returns to its owner via release().
+    void open(uv_stream_t* server, uint64_t idle_timeout_ms);
+
+    // Closes the connection (idempotent); owner.release(this) follows once libuv is done with it.
+    void close();
+
+    // Index in the owner's list of live connections, kept by the owner.
+    size_t slot = 0;
+
+  private:
+    static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+    static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+    static void on_write(uv_write_t* request, int status);
+    static void on_idle_timer(uv_timer_t* timer);
+    static void on_closed(uv_handle_t* handle);
+
+    // Answers every complete buffered message it can, then sets reading on or off.
+    void process();
+    // Writes one framed answer of `size` octets from write_buf_. Returns true when it was written
+    // at once; false when a write is pending or the connection was closed.
+    bool send(size_t size);
+    void set_reading(bool on);
+
+    WorkerState& state_;
+    TcpConnections& owner_;
+    uv_tcp_t stream_{};
+    uv_timer_t idle_timer_{};
+    uv_write_t write_request_{};
+    uint64_t idle_timeout_ms_ = 0;
+    uint64_t last_query_ms_ = 0;  // loop time of the last complete message (or of accept)
+    size_t begin_ = 0;            // unprocessed input is read_buf_[begin_, end_)
+    size_t end_ = 0;
+    int open_handles_ = 0;
+    bool reading_ = false;
+    bool writing_ = false;
+    bool eof_ = false;
+    bool closing_ = false;
+    uint8_t read_buf_[kFrameBytes];
+    uint8_t write_buf_[kFrameBytes];
+};
+
+}  // namespace tidal::server

@@ -1,0 +1,60 @@
+// The UDP hot path: a batch of datagrams in with recvmmsg, answered, out again with sendmmsg.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "server/worker_state.h"
+
+namespace tidal::server {
+
+// Per worker: every buffer, iovec, mmsghdr and control-message area is allocated once here and
+// reused for every datagram on every UDP socket of the worker, so serving allocates nothing.
+// Only the worker's thread calls serve().
+class UdpBatch {
+  public:
+    static constexpr size_t kBatchSize = 64;      // datagrams per recvmmsg / sendmmsg
+    static constexpr size_t kMaxRounds = 4;       // batches per wakeup, then TCP gets its turn
+    static constexpr size_t kQueryBytes = 4096;   // a larger datagram is dropped, not answered
+    static constexpr size_t kAnswerBytes = 4096;  // >= the largest udp-max-payload allowed
+
+    explicit UdpBatch(WorkerState& state);
+    UdpBatch(const UdpBatch&) = delete;
+    UdpBatch& operator=(const UdpBatch&) = delete;
+
+    // Receives, answers and sends the datagrams waiting on the non-blocking socket fd, until it
+    // has none left or kMaxRounds batches were served (the poll handle is level-triggered, so
+    // what remains wakes the loop again).
+    void serve(int fd);
+
+  private:
+    // Room for one IP_PKTINFO or IPV6_PKTINFO control message, with slack for the unexpected.
+    static constexpr size_t kControlBytes = CMSG_SPACE(sizeof(in6_pktinfo)) + 64;
+
+    struct Slot {
+        sockaddr_storage peer;
+        alignas(cmsghdr) uint8_t rx_control[kControlBytes];
+        alignas(cmsghdr) uint8_t tx_control[kControlBytes];
+        uint8_t query[kQueryBytes];
+        uint8_t answer[kAnswerBytes];
+    };
+
+    // Answers slot i's datagram (received length rx_[i].msg_len) into tx_[count]; returns whether
+    // there is an answer to send.
+    bool answer(size_t i, const snapshot::ZoneSet& zones, size_t count);
+    void send(int fd, size_t count);
+
+    WorkerState& state_;
+    std::unique_ptr<Slot[]> slots_;
+    std::array<iovec, kBatchSize> rx_iov_{};
+    std::array<iovec, kBatchSize> tx_iov_{};
+    std::array<mmsghdr, kBatchSize> rx_{};
+    std::array<mmsghdr, kBatchSize> tx_{};
+};
+
+}  // namespace tidal::server
