@@ -10,6 +10,9 @@ namespace tidal::ctl {
 // zone import | export | list | create | delete
 void add_zone_commands(CLI::App& app, Context& ctx);
 
+// record add | del | set (local database)
+void add_record_commands(CLI::App& app, Context& ctx);
+
 // config check
 void add_config_commands(CLI::App& app, Context& ctx);
 

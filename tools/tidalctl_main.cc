@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
         ->default_str(tidal::config::kDefaultConfigPath);
     app.require_subcommand(1);
     add_zone_commands(app, ctx);
+    add_record_commands(app, ctx);
     add_config_commands(app, ctx);
 
     try {

@@ -39,6 +39,10 @@ size_t target_offset(uint16_t type) {
     }
 }
 
+std::string_view wire_view(const uint8_t* name) {
+    return {reinterpret_cast<const char*>(name), dns::name_wire_length(name, dns::kMaxNameLength)};
+}
+
 bool wants_additional(uint16_t type) {
     return type == dns::rrtype::NS || type == dns::rrtype::MX || type == dns::rrtype::SRV ||
            type == dns::rrtype::SVCB || type == dns::rrtype::HTTPS;
@@ -156,10 +160,12 @@ ZoneAnswer AnswerBuilder::answer(const uint8_t* qname, const uint8_t* qname_lowe
                           dns::name_wire_length(qname_lower, dns::kMaxNameLength));
     uint8_t lowered[dns::kMaxNameLength];
     const Node* visited_wildcards[kMaxCnameChain + 1];
+    const RRset* chain_sets[kMaxCnameChain];
+    const uint8_t* chain_owners[kMaxCnameChain];
     size_t wildcard_count = 0;
     bool referral = false;
 
-    for (int chain = 0;; ++chain) {
+    for (size_t chain = 0;; ++chain) {
         const LookupResult found = snapshot::lookup(zone_, name, qtype == dns::rrtype::DS);
         if (found.kind == LookupResult::Kind::Delegation) {
             // A referral is not authoritative; but a CNAME chain that leads into a delegation
@@ -189,14 +195,15 @@ ZoneAnswer AnswerBuilder::answer(const uint8_t* qname, const uint8_t* qname_lowe
                             qtype != dns::rrtype::ANY && qtype != dns::rrtype::RRSIG &&
                             qtype != dns::rrtype::NSEC;
         if (follow) {
-            if (chain >= kMaxCnameChain) {
+            if (chain >= size_t(kMaxCnameChain)) {
                 break;
             }
-            // A CNAME already in the answer means a loop: stop, the chain so far is the answer.
+            // The same CNAME RR already in the answer (same owner, same RRset, possibly
+            // synthesised from a wildcard) means a loop: the chain so far is the answer.
             bool seen = false;
-            for (size_t w = 0; w < written_count_; ++w) {
-                seen =
-                    seen || (written_[w].set == cname && found.kind == LookupResult::Kind::Found);
+            for (size_t c = 0; c < chain; ++c) {
+                seen = seen || (chain_sets[c] == cname &&
+                                dns::name_equal(wire_view(chain_owners[c]), wire_view(owner)));
             }
             if (seen) {
                 break;
@@ -205,6 +212,8 @@ ZoneAnswer AnswerBuilder::answer(const uint8_t* qname, const uint8_t* qname_lowe
                 result.truncated = true;
                 return result;
             }
+            chain_sets[chain] = cname;
+            chain_owners[chain] = owner;
             if (found.kind == LookupResult::Kind::Wildcard) {
                 if (std::find(visited_wildcards, visited_wildcards + wildcard_count, &node) !=
                     visited_wildcards + wildcard_count) {

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 
 #include "core/dns/name.h"
@@ -16,6 +17,21 @@ ZoneSetLoader::ZoneSetLoader(config::Config config, ZoneSetPublisher& publisher)
     : config_(std::move(config)), publisher_(publisher) {}
 
 Status ZoneSetLoader::load_all() {
+    std::error_code ignored;
+    if (!std::filesystem::exists(config_.database, ignored)) {
+        // A fresh host: nothing imported or transferred yet. Serve what the configuration
+        // names as not loaded (SERVFAIL) and pick the database up once it appears.
+        spdlog::warn("database {} does not exist yet; serving no zone data until it does",
+                     config_.database);
+        store_.reset();
+        std::vector<std::shared_ptr<const ZoneSnapshot>> zones;
+        for (const config::ZoneConfig& zone : config_.zones) {
+            zones.push_back(unloaded_zone(zone.name_wire));
+        }
+        current_ = std::make_shared<const ZoneSet>(std::move(zones));
+        publisher_.publish(current_);
+        return Status::success();
+    }
     auto store = store::ZoneStore::open(config_.database, store::ZoneStore::Mode::ReadOnly);
     if (!store) {
         return store.error();
@@ -26,6 +42,10 @@ Status ZoneSetLoader::load_all() {
 
 Result<bool> ZoneSetLoader::refresh() {
     if (!store_) {
+        std::error_code ignored;
+        if (!std::filesystem::exists(config_.database, ignored)) {
+            return false;
+        }
         Status status = load_all();
         if (!status) {
             return status.error();
@@ -49,7 +69,7 @@ Result<bool> ZoneSetLoader::refresh() {
 Status ZoneSetLoader::reconfigure(config::Config config) {
     const bool database_changed = config.database != config_.database;
     config_ = std::move(config);
-    if (database_changed) {
+    if (database_changed || !store_) {
         return load_all();
     }
     return rebuild(false);

@@ -145,15 +145,15 @@ Status apply_additions(ChangeStatements& s, int64_t zone_id, const ZoneChange& c
         if (!row) {
             return row.error();
         }
-        const std::optional<uint32_t> stored_ttl =
-            row.value() ? std::optional<uint32_t>(static_cast<uint32_t>(s.lookup.column_int(0)))
-                        : std::nullopt;
+        // A plain flag and value: GCC 12 at -O3 warns (falsely) on std::optional here.
+        const bool stored = row.value();
+        const uint32_t stored_ttl = stored ? static_cast<uint32_t>(s.lookup.column_int(0)) : 0;
         s.lookup.reset();
-        if (stored_ttl && *stored_ttl == rr.ttl) {
+        if (stored && stored_ttl == rr.ttl) {
             continue;  // exact duplicate
         }
-        Statement& write = stored_ttl ? s.set_ttl : s.insert;
-        status = bind_rr(write, zone_id, rr, true, !stored_ttl);
+        Statement& write = stored ? s.set_ttl : s.insert;
+        status = bind_rr(write, zone_id, rr, true, !stored);
         if (status) {
             status = write.run();
         }
@@ -161,9 +161,9 @@ Status apply_additions(ChangeStatements& s, int64_t zone_id, const ZoneChange& c
             return status;
         }
         write.reset();
-        if (stored_ttl) {
+        if (stored) {
             Record old = rr;
-            old.ttl = *stored_ttl;
+            old.ttl = stored_ttl;
             removed.push_back(std::move(old));
         }
         added.push_back(rr);

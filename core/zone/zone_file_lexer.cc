@@ -28,6 +28,10 @@ class Lexer {
                 entry_.blank_owner = is_blank(c);
             }
             at_line_start_ = false;
+            if (c == '\0') {
+                // ldns reads C strings: a NUL would silently cut the entry short.
+                return Error{at(path_, line_) + "NUL character in the file"};
+            }
             Status status = in_quote_ ? quoted(c) : plain(c);
             if (!status) {
                 return status.error();

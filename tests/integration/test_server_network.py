@@ -569,13 +569,41 @@ class ProcessTest(unittest.TestCase):
 
     def test_database_that_cannot_be_opened_is_named(self):
         server = self.prepared_server()
-        db = os.path.join(self.workdir, "no-such-dir", "tidal.db")
+        db = os.path.join(self.workdir, "corrupt.db")
+        with open(db, "wb") as f:
+            f.write(b"this is not an SQLite database" * 200)
         path = os.path.join(self.workdir, "nodb.yaml")
         with open(path, "w") as f:
             f.write(server.config_text().replace(server.db_path, db))
         r = self.run_tidald("--config", path)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn(db, r.stderr)
+
+    def test_fresh_host_without_database_serves_once_one_appears(self):
+        # A new host: tidald starts before anything was imported, says so, answers SERVFAIL
+        # for its configured zone, and serves the zone as soon as the database exists.
+        self.server.listen = [("127.0.0.1", free_port("127.0.0.1"))]
+        self.server.port = self.server.listen[0][1]
+        self.server.write_config()
+        self.assertFalse(os.path.exists(self.server.db_path))
+        self.server.proc = process.ManagedProcess(
+            [paths.tidald(), "--config", self.server.config_path], self.server.log_path)
+        host, port = self.server.listen[0]
+
+        def rcode():
+            try:
+                reply = wire.udp_exchange(port, wire.build_query(ZONE_ORIGIN, "SOA"), host=host,
+                                          timeout=0.5)
+            except ConnectionRefusedError:  # not bound yet
+                return None
+            return None if reply is None else reply[3] & 0x0F
+
+        self.assertEqual(process.wait_until(lambda: rcode() == 2, 10, interval=0.1), True,
+                         self.server.log_text())
+        self.assertIn("does not exist yet", self.server.proc.log_text())
+        self.server.tidalctl("zone", "import", ZONE_FILE, "--origin", ZONE_ORIGIN)
+        self.assertEqual(process.wait_until(lambda: soa_answered(host, port), 10, interval=0.1),
+                         True, self.server.log_text())
 
     def test_systemd_notifications(self):
         # sd_notify(3) without systemd: our own NOTIFY_SOCKET collects what tidald says.

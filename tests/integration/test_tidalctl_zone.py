@@ -193,6 +193,37 @@ class TidalctlZoneTest(unittest.TestCase):
         rrs = canonical_rrs(self.export("plain.example"))
         self.assertIn("plain.example. 3600 IN NS ns1.plain.example.", rrs)
 
+    def test_record_edits_are_atomic_changes(self):
+        _, serial, _, _ = self.import_ok(os.path.join(DATA, "types.example.zone"))
+
+        def edit(*args, status=0):
+            done = self.ctl("record", *args)
+            self.assertEqual(done.returncode, status, done.stdout + done.stderr)
+            return done
+
+        done = edit("add", "new.types.example.", "60", "A", "192.0.2.1")
+        self.assertEqual(done.stdout.strip(), f"zone types.example. serial {serial + 1}")
+        # A second RR with another TTL: the whole RRset takes it (RFC 2181 §5.2).
+        edit("add", "--zone", "types.example.", "new", "120", "A", "192.0.2.2")
+        edit("set", "types.example", "300", "TXT", '"replaced spf"')
+        edit("del", "sip.types.example.", "A")
+        rrs = canonical_rrs(self.export("types.example."))
+        self.assertIn(f"types.example. 3600 IN SOA ns1.types.example. hostmaster.types.example. "
+                      f"{serial + 4} 7200 900 1209600 300", rrs)
+        self.assertIn("new.types.example. 120 IN A 192.0.2.1", rrs)
+        self.assertIn("new.types.example. 120 IN A 192.0.2.2", rrs)
+        self.assertIn('types.example. 300 IN TXT "replaced spf"', rrs)
+        self.assertFalse(any("v=spf1" in rr for rr in rrs))
+        self.assertFalse(any(rr.startswith("sip.types.example.") for rr in rrs))
+
+        before = self.dump()
+        edit("add", "alias.types.example.", "60", "A", "192.0.2.9", status=2)  # CNAME there
+        edit("del", "types.example.", "NS", status=2)  # the apex keeps its NS
+        edit("add", "x.elsewhere.example.", "60", "A", "192.0.2.9", status=1)  # no such zone
+        edit("del", "absent.types.example.", status=1)
+        edit("add", "y.types.example.", "60", "A", "not-an-address", status=2)
+        self.assertEqual(self.dump(), before)
+
     # --- errors ----------------------------------------------------------------------------
 
     def test_bad_file_exits_2_names_file_and_line_and_changes_nothing(self):

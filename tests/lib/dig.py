@@ -80,7 +80,8 @@ def _normalise_rdata(text):
     return " ".join(text.split())
 
 
-def _parse_rr(line):
+def parse_rr(line):
+    """One presentation-format RR line (owner TTL class type rdata) as an RR, or None."""
     parts = line.split(None, 4)
     if len(parts) < 4:
         return None
@@ -158,7 +159,7 @@ def parse(text):
                     cur.warnings.append(line)
             continue
         if section in ("answer", "authority", "additional"):
-            rr = _parse_rr(line)
+            rr = parse_rr(line)
             if rr is not None:
                 getattr(cur, section).append(rr)
     return responses

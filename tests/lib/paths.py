@@ -4,7 +4,8 @@ import os
 import shutil
 
 LIB_DIR = os.path.dirname(os.path.abspath(__file__))
-SOURCE_DIR = os.environ.get("TIDAL_SOURCE_DIR") or os.path.normpath(os.path.join(LIB_DIR, "..", ".."))
+SOURCE_DIR = os.environ.get("TIDAL_SOURCE_DIR") or \
+    os.path.normpath(os.path.join(LIB_DIR, "..", ".."))
 ZONES_DIR = os.path.join(SOURCE_DIR, "zones")
 
 # Default build directory for runs by hand (ctest sets TIDALD/TIDALCTL/TIDAL_SYNC).

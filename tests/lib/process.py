@@ -1,6 +1,5 @@
 """A child process started by a test: output kept in a log file, stopped by its own pid only."""
 
-import os
 import signal
 import subprocess
 import time

@@ -3,7 +3,7 @@ differential test can generate queries from the data and check additional-sectio
 
 import collections
 
-from .dig import Dig
+from .dig import Dig, parse_rr
 
 NAME_RDATA_TYPES = {"CNAME", "NS", "PTR", "MX", "SRV", "SOA", "DNAME"}
 
@@ -20,14 +20,13 @@ def axfr(port, zone, timeout=60):
     argv = client.command(zone, "AXFR", opts=[])
     argv = [a for a in argv if a not in ("+comments", "+question", "+authority", "+additional",
                                          "+stats")]
-    done_responses, raw = client.run(argv, timeout=timeout)
+    _, raw = client.run(argv, timeout=timeout)
     rrs = []
     seen_soa = False
-    from .dig import _parse_rr  # the same RR line parser as for answers
     for line in raw.splitlines():
         if not line or line.startswith(";") or line.startswith("$"):
             continue
-        rr = _parse_rr(line)
+        rr = parse_rr(line)
         if rr is None:
             continue
         if rr.rtype == "SOA":

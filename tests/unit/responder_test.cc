@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/snapshot/zone_set.h"
 #include "tests/unit/dns_test_support.h"
 
@@ -336,6 +338,31 @@ TEST_F(ResponderTest, UnloadedZoneGivesServfail) {
         responder_.respond(q.data(), q.size(), out_.data(), out_.size(), zones, Transport::Udp);
     auto r = parse(out_.data(), n);
     EXPECT_EQ(ldns_pkt_get_rcode(r.get()), LDNS_RCODE_SERVFAIL);
+}
+
+}  // namespace
+}  // namespace tidal::test
+
+namespace tidal::test {
+namespace {
+
+TEST(ResponderLoops, CnameLoopThroughAWildcardStopsWithoutRepeatingAnRr) {
+    snapshot::ZoneSet zones({compile(
+        "l.test.", {"l.test. 3600 IN SOA ns.l.test. h.l.test. 1 3600 600 86400 60",
+                    "l.test. 3600 IN NS ns.l.test.", "*.wl.l.test. 60 IN CNAME loop.wl.l.test."})});
+    query::Responder responder(query::ResponderOptions{1232});
+    std::vector<uint8_t> out(65535);
+    for (const auto& [name, expected] :
+         std::vector<std::pair<std::string, size_t>>{{"loop.wl.l.test.", 1}, {"x.wl.l.test.", 2}}) {
+        auto q = query(name, LDNS_RR_TYPE_A);
+        const size_t n = responder.respond(q.data(), q.size(), out.data(), out.size(), zones,
+                                           query::Transport::Udp);
+        auto r = parse(out.data(), n);
+        auto answer = section(r.get(), LDNS_SECTION_ANSWER);
+        EXPECT_EQ(answer.size(), expected) << name;
+        EXPECT_EQ(std::set<std::string>(answer.begin(), answer.end()).size(), answer.size())
+            << name << ": an RR appears twice";
+    }
 }
 
 }  // namespace

@@ -265,6 +265,7 @@ TEST_F(ZoneFileTest, SyntaxErrorsNameTheLineWhereTheRecordStarts) {
     expect_error(head() + "x IN A\n", 6, {"A rdata"});
     expect_error(head() + "x 99999999999 IN A 192.0.2.1\n", 6, {"TTL"});
     expect_error(head() + "x IN ANY 192.0.2.1\n", 6, {"ANY"});
+    expect_error(head() + "x IN A 192.0.2.1" + std::string(1, '\0') + "junk\n", 6, {"NUL"});
 }
 
 TEST_F(ZoneFileTest, RelativeNamesNeedAnOrigin) {

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -181,6 +182,18 @@ TEST_F(ZoneStoreTest, NewZoneKeepsItsSerialAndHasNoJournal) {
     ASSERT_TRUE(count.ok());
     EXPECT_EQ(count.value(), 4u);
     EXPECT_FALSE(store->create_zone(wire(kApex), base_zone(1)).ok()) << "create twice";
+
+    // read_zone's order is Record's operator< order, octets above 127 included.
+    ZoneChange change;
+    change.zone = wire(kApex);
+    change.add = {rr("\\200.example.com.", 1, "A", "192.0.2.1"),
+                  rr("a.example.com.", 1, "TYPE300", "\\# 1 ff"),
+                  rr("a.example.com.", 1, "TYPE300", "\\# 1 01"),
+                  rr("\\001.example.com.", 1, "A", "192.0.2.1")};
+    ASSERT_TRUE(store->apply_change(change).ok());
+    auto sorted = records(*store);
+    EXPECT_EQ(sorted.size(), 8u);
+    EXPECT_TRUE(std::is_sorted(sorted.begin(), sorted.end()));
 }
 
 TEST_F(ZoneStoreTest, ApplyChangeBumpsTheSerialAndWritesTheJournal) {
