@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc)
 # Everything the build, the tests and `make run` need, as Debian 12 packages.
 DEB_PACKAGES := build-essential cmake pkg-config clang-format \
   libldns-dev ldnsutils libuv1-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev \
-  libyaml-cpp-dev libcli11-dev libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev \
+  libyaml-cpp-dev libcli11-dev libsystemd-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev \
   bind9-dnsutils knot-dnsutils knot python3 procps iproute2
 
 .PHONY: all deps build test run stop format format-check clean
@@ -25,6 +25,14 @@ test: deps
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTIDAL_SANITIZE=ON -DTIDAL_TESTS=ON
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure --timeout 900 -j $(JOBS)
+
+# Side-by-side benchmarks against Knot DNS and NSD, plus the microbenchmarks (bench/,
+# docs/benchmarks.md). Never part of `make test`. Knobs: BENCH_RUNS, BENCH_SECONDS, ... (bench.py).
+.PHONY: bench
+bench: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DTIDAL_TESTS=OFF -DTIDAL_BENCH=ON
+	cmake --build $(BUILD) -j $(JOBS)
+	bench/run.sh $(BUILD)
 
 # A local server on loopback with the zones in zones/ (see README for the port).
 run: build
