@@ -5,8 +5,14 @@
 
 namespace tidal::snapshot {
 
-ZoneSet::ZoneSet(std::vector<std::shared_ptr<const ZoneSnapshot>> zones)
-    : zones_(std::move(zones)) {
+namespace {
+const ZonePolicy kDefaultPolicy{};
+}  // namespace
+
+ZoneSet::ZoneSet(std::vector<std::shared_ptr<const ZoneSnapshot>> zones,
+                 std::shared_ptr<const ServingContext> context)
+    : zones_(std::move(zones)),
+      context_(context ? std::move(context) : std::make_shared<const ServingContext>()) {
     by_apex_.reserve(zones_.size());
     for (const auto& zone : zones_) {
         by_apex_.emplace(zone->apex(), zone.get());
@@ -28,6 +34,11 @@ const ZoneSnapshot* ZoneSet::find_zone(std::string_view qname) const {
         }
         name = dns::name_parent(name);
     }
+}
+
+const ZonePolicy& ZoneSet::policy(std::string_view apex) const {
+    auto it = context_->policies.find(std::string(apex));
+    return it == context_->policies.end() ? kDefaultPolicy : it->second;
 }
 
 std::shared_ptr<const ZoneSnapshot> ZoneSet::zone(std::string_view apex) const {

@@ -16,7 +16,32 @@ namespace tidal::snapshot {
 ZoneSetLoader::ZoneSetLoader(config::Config config, ZoneSetPublisher& publisher)
     : config_(std::move(config)), publisher_(publisher) {}
 
+Status ZoneSetLoader::build_context() {
+    auto context = std::make_shared<ServingContext>();
+    context->database = config_.database;
+    auto keys = tsig::KeyRing::from_config(config_);
+    if (!keys) {
+        return keys.error();
+    }
+    context->keys = std::move(keys.value());
+    for (const config::ZoneConfig& zone : config_.zones) {
+        ZonePolicy policy;
+        policy.role = zone.role;
+        auto transfer = acl::AccessList::compile(zone.allow_transfer, config_);
+        if (!transfer) {
+            return Error{"zone " + zone.name + ": allow-transfer: " + transfer.error().message};
+        }
+        policy.allow_transfer = std::move(transfer.value());
+        context->policies.emplace(zone.name_wire, std::move(policy));
+    }
+    context_ = std::move(context);
+    return Status::success();
+}
+
 Status ZoneSetLoader::load_all() {
+    if (Status status = build_context(); !status) {
+        return status;
+    }
     std::error_code ignored;
     if (!std::filesystem::exists(config_.database, ignored)) {
         // A fresh host: nothing imported or transferred yet. Serve what the configuration
@@ -28,7 +53,7 @@ Status ZoneSetLoader::load_all() {
         for (const config::ZoneConfig& zone : config_.zones) {
             zones.push_back(unloaded_zone(zone.name_wire));
         }
-        current_ = std::make_shared<const ZoneSet>(std::move(zones));
+        current_ = std::make_shared<const ZoneSet>(std::move(zones), context_);
         publisher_.publish(current_);
         return Status::success();
     }
@@ -69,6 +94,9 @@ Result<bool> ZoneSetLoader::refresh() {
 Status ZoneSetLoader::reconfigure(config::Config config) {
     const bool database_changed = config.database != config_.database;
     config_ = std::move(config);
+    if (Status status = build_context(); !status) {
+        return status;
+    }
     if (database_changed || !store_) {
         return load_all();
     }
@@ -135,8 +163,9 @@ Status ZoneSetLoader::rebuild(bool force_all) {
         changed = true;
     }
     data_version_ = version.value();
-    if (changed) {
-        current_ = std::make_shared<const ZoneSet>(std::move(zones));
+    if (changed || current_context_ != context_) {
+        current_ = std::make_shared<const ZoneSet>(std::move(zones), context_);
+        current_context_ = context_;
         publisher_.publish(current_);
     }
     return Status::success();

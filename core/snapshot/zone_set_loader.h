@@ -13,6 +13,7 @@
 namespace tidal::snapshot {
 
 class ZoneSet;
+struct ServingContext;
 
 // Owned and driven by one thread (tidald's main loop), never by a worker. Compiling happens
 // here, off the query path; workers see the result only through publisher.publish().
@@ -33,12 +34,16 @@ class ZoneSetLoader {
 
   private:
     Status rebuild(bool force_all);
+    // Keys and per-zone policies from the configuration, for the next published set.
+    Status build_context();
 
     config::Config config_;
     ZoneSetPublisher& publisher_;
     std::unique_ptr<store::ZoneStore> store_;
     uint64_t data_version_ = 0;
     std::shared_ptr<const ZoneSet> current_;
+    std::shared_ptr<const ServingContext> context_;          // from the configuration now
+    std::shared_ptr<const ServingContext> current_context_;  // in the published set
 };
 
 }  // namespace tidal::snapshot

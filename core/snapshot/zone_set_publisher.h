@@ -40,6 +40,11 @@ class ZoneSetReader {
         }
         return *cached_;
     }
+    // The same set as a shared reference, for work that outlives one packet (zone transfers).
+    std::shared_ptr<const ZoneSet> get_shared() {
+        get();
+        return cached_;
+    }
 
   private:
     const ZoneSetPublisher& publisher_;

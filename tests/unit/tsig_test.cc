@@ -52,7 +52,12 @@ TEST(Tsig, VerifiesWhatLdnsSignsForEveryAlgorithm) {
         ring.add(make_key("transfer", alg));
         const std::string ldns_name =
             std::string(alg) + (std::string(alg) == "hmac-md5" ? ".sig-alg.reg.int." : ".");
-        auto signed_query = ldns_signed_query(ldns_name.c_str());
+        // Debian's ldns signs with md5, sha1, sha256 and sha512 only (and leaks when asked for
+        // another); the other two are checked against our own signer.
+        const bool ldns_has =
+            std::string(alg) != "hmac-sha224" && std::string(alg) != "hmac-sha384";
+        auto signed_query =
+            ldns_has ? ldns_signed_query(ldns_name.c_str()) : std::vector<uint8_t>{};
         if (signed_query.empty()) {
             // ldns was built without this algorithm: our own signature must still verify.
             signed_query =
@@ -72,7 +77,7 @@ TEST(Tsig, VerifiesWhatLdnsSignsForEveryAlgorithm) {
         EXPECT_EQ(check.status, RequestCheck::Status::Valid) << alg;
         EXPECT_LT(check.unsigned_size, signed_query.size()) << alg;
     }
-    EXPECT_GE(checked_against_ldns, 3);  // at least sha1/sha256/sha512 from ldns itself
+    EXPECT_EQ(checked_against_ldns, 4);
 }
 
 TEST(Tsig, RejectsBadSignatureUnknownKeyWrongAlgorithmAndStaleTime) {
@@ -139,7 +144,7 @@ TEST(Tsig, LdnsVerifiesOurSignedRequestAndAnswerStream) {
     std::string prior = request_mac;
     for (int i = 0; i < 3; ++i) {
         std::vector<uint8_t> answer(request.begin(), request.begin() + 30);
-        answer[2] |= 0x84;  // QR, AA
+        answer[2] |= 0x84;            // QR, AA
         answer[10] = answer[11] = 0;  // the request's ARCOUNT counted its TSIG
         answer.resize(512);
         std::string mac;
