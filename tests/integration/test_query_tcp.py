@@ -14,7 +14,7 @@ from lib.query_case import QueryTestCase  # noqa: E402
 from lib.testcase import main  # noqa: E402
 
 A = wire.TYPES["A"]
-EXPECTED = {  # name -> (rcode, expected A rdata in the answer, or None)
+EXPECTED = {  # name -> (rcode, the A rdata expected in the answer)
     "www.example.test": (0, [bytes([192, 0, 2, 80])]),
     "mail.example.test": (0, [bytes([192, 0, 2, 25])]),
     "nx.example.test": (3, []),

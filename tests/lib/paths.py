@@ -11,8 +11,9 @@ ZONES_DIR = os.path.join(SOURCE_DIR, "zones")
 # Default build directory for runs by hand (ctest sets TIDALD/TIDALCTL/TIDAL_SYNC).
 _DEFAULT_BUILD = os.environ.get("TIDAL_BUILD_DIR", "/tmp/build-tests")
 
-# Zones every query test serves: (origin, file name in zones/). huge.test. is separate
-# because it holds an RRset larger than any DNS message (Tidal-only tests use it).
+# The test zones: (origin, file name in zones/). huge.test. is kept apart because it holds an
+# RRset larger than any DNS message (no AXFR of it is possible); the query tests and the
+# differential test serve it too (lib.query_case.ALL_ZONES).
 STANDARD_ZONES = [
     ("example.test.", "example.test.zone"),
     ("cname.test.", "cname.test.zone"),
@@ -44,8 +45,38 @@ def tidalctl():
     return binary("TIDALCTL", "tools/tidalctl")
 
 
+def tidal_sync():
+    return binary("TIDAL_SYNC", "zone-sync/tidal-sync")
+
+
 def knotd():
     return os.environ.get("KNOTD") or shutil.which("knotd") or "/usr/sbin/knotd"
+
+
+def knotc():
+    return shutil.which("knotc") or "/usr/sbin/knotc"
+
+
+def named():
+    """BIND 9 (Debian package bind9)."""
+    return os.environ.get("NAMED") or shutil.which("named") or "/usr/sbin/named"
+
+
+def rndc():
+    return shutil.which("rndc") or "/usr/sbin/rndc"
+
+
+def nsupdate():
+    return shutil.which("nsupdate") or "/usr/bin/nsupdate"
+
+
+def named_checkconf():
+    return shutil.which("named-checkconf") or "/usr/bin/named-checkconf"
+
+
+def named_compilezone():
+    """BIND's zone compiler (bind9-utils): prints a zone one RR per line, absolute names."""
+    return shutil.which("named-compilezone") or "/usr/bin/named-compilezone"
 
 
 def dig():

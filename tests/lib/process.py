@@ -1,5 +1,6 @@
 """A child process started by a test: output kept in a log file, stopped by its own pid only."""
 
+import os
 import signal
 import subprocess
 import time
@@ -42,6 +43,22 @@ class ManagedProcess:
                 self.proc.wait(timeout=timeout)
         self._log.close()
         return self.proc.returncode
+
+    def log_size(self):
+        """Octets in the log so far: a mark for log_since()."""
+        try:
+            return os.path.getsize(self.log_path)
+        except OSError:
+            return 0
+
+    def log_since(self, mark):
+        """What the log gained after log_size() returned mark."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(mark)
+                return f.read().decode("utf-8", "replace")
+        except OSError as e:
+            return "(cannot read %s: %s)" % (self.log_path, e)
 
     def log_text(self, limit=200000):
         """The log so far (the last `limit` characters)."""

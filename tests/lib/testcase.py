@@ -69,7 +69,10 @@ def require_binaries(*names):
     non-empty list: a missing binary is a failure, never a silent skip."""
     missing = []
     for n in names:
-        path = {"tidald": paths.tidald, "tidalctl": paths.tidalctl, "knotd": paths.knotd}[n]()
+        path = {"tidald": paths.tidald, "tidalctl": paths.tidalctl, "knotd": paths.knotd,
+                "knotc": paths.knotc, "named": paths.named, "rndc": paths.rndc,
+                "nsupdate": paths.nsupdate, "tidal-sync": paths.tidal_sync,
+                "named-compilezone": paths.named_compilezone}[n]()
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
             missing.append(path)
     return missing

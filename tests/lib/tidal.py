@@ -1,12 +1,21 @@
 """A tidald instance for tests: a config in a temp dir, zones imported with tidalctl, the
 server in the foreground on a free loopback port, stopped by its pid.
+
+For replication tests the zones may be replication.ZoneSpec: the config then also gets the
+`keys:` and `remotes:` the zones refer to and each zone's role, notify, allow-transfer,
+primaries and allow-notify (INTERFACE.md); primary zones are imported, secondary zones are
+left for tidal-sync to transfer. start_sync() runs tidal-sync beside tidald with the same
+config; sync_implemented() tells whether this build of tidal-sync replicates at all.
 """
 
 import os
+import subprocess
 
 from . import paths, process
 from .dig import Dig
 from .ports import free_port
+from .replication import Remote, ZoneSpec, keys_of, remotes_of
+from .tsigkeys import TsigKey
 
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                      "SUMMARY: UndefinedBehaviorSanitizer", "SUMMARY: AddressSanitizer")
@@ -16,10 +25,19 @@ class TidalServer:
     """start() imports the zones and runs tidald; stop() stops only that pid."""
 
     def __init__(self, workdir, zones, port=None, udp_max_payload=1232, workers=2,
-                 list_zones_in_config=True):
-        """zones: list of (origin, absolute zone file path)."""
+                 list_zones_in_config=True, keys=(), remotes=(), log_level="info"):
+        """zones: list of (origin, absolute zone file path) or of replication.ZoneSpec.
+        keys, remotes: more TsigKeys/Remotes to declare than the zones refer to."""
         self.workdir = workdir
-        self.zones = list(zones)
+        self.specs = [z if isinstance(z, ZoneSpec) else None for z in zones]
+        self.zones = [(z.origin, z.file) if isinstance(z, ZoneSpec) else tuple(z)
+                      for z in zones]
+        self.extra_keys = list(keys)
+        self.extra_remotes = list(remotes)
+        self.log_level = log_level
+        self.sync = None
+        self.sync_status = None
+        self.sync_log_path = os.path.join(workdir, "tidal-sync.log")
         self.port = port
         self.udp_max_payload = udp_max_payload
         self.workers = workers
@@ -29,20 +47,63 @@ class TidalServer:
         self.log_path = os.path.join(workdir, "tidald.log")
         self.import_log_path = os.path.join(workdir, "tidalctl.log")
 
+    @staticmethod
+    def _acl(items):
+        """An access list as INTERFACE.md spells it: key names, remote ids, CIDR prefixes."""
+        out = []
+        for item in items:
+            if isinstance(item, TsigKey):
+                out.append(item.name)
+            elif isinstance(item, Remote):
+                out.append(item.id)
+            else:
+                out.append(str(item) if "/" in str(item) else "%s/32" % item)
+        return "[%s]" % ", ".join('"%s"' % i for i in out)
+
+    def _zone_lines(self, spec):
+        lines = ["  - name: %s" % spec.origin, "    role: %s" % spec.role]
+        if spec.role == "secondary":
+            lines.append("    primaries: [%s]" % ", ".join(r.id for r in spec.primaries))
+            if spec.allow_notify:
+                lines.append("    allow-notify: %s" % self._acl(spec.allow_notify))
+        if spec.notify:
+            lines.append("    notify: [%s]" % ", ".join(r.id for r in spec.notify))
+        if spec.allow_transfer:
+            lines.append("    allow-transfer: %s" % self._acl(spec.allow_transfer))
+        if spec.allow_update:
+            lines.append("    allow-update: %s" % self._acl(spec.allow_update))
+        return lines
+
     def _write_config(self):
         lines = [
             "database: %s" % os.path.join(self.workdir, "tidal.db"),
             "control: %s" % os.path.join(self.workdir, "control.sock"),
-            "log: {level: info, target: stderr}",
+            "log: {level: %s, target: stderr}" % self.log_level,
             "server:",
             '  listen: ["127.0.0.1:%d"]' % self.port,
             "  workers: %d" % self.workers,
             "  udp-max-payload: %d" % self.udp_max_payload,
         ]
+        specs = [s for s in self.specs if s is not None]
+        keys = keys_of(specs, self.extra_remotes, self.extra_keys)
+        remotes = remotes_of(specs, self.extra_remotes)
+        if keys:
+            lines.append("keys:")
+            lines += [k.tidal_conf() for k in keys]
+        if remotes:
+            lines.append("remotes:")
+            for r in remotes:
+                entry = '  - { id: %s, address: "%s:%d"' % (r.id, r.address, r.port)
+                if r.key is not None:
+                    entry += ", key: %s" % r.key.name
+                lines.append(entry + " }")
         if self.list_zones_in_config and self.zones:
             lines.append("zones:")
-            for origin, _ in self.zones:
-                lines.append("  - {name: %s, role: primary}" % origin)
+            for (origin, _), spec in zip(self.zones, self.specs):
+                if spec is None:
+                    lines.append("  - {name: %s, role: primary}" % origin)
+                else:
+                    lines += self._zone_lines(spec)
         with open(self.config_path, "w") as f:
             f.write("\n".join(lines) + "\n")
 
@@ -56,7 +117,9 @@ class TidalServer:
         return done
 
     def import_zones(self):
-        for origin, path in self.zones:
+        for (origin, path), spec in zip(self.zones, self.specs):
+            if spec is not None and spec.role == "secondary":
+                continue
             done = self.tidalctl("zone", "import", path, "--origin", origin)
             if done.returncode != 0:
                 raise RuntimeError("tidalctl zone import %s failed (exit %d):\n%s%s" %
@@ -90,26 +153,107 @@ class TidalServer:
         def all_zones_answer():
             if not self.proc.alive():
                 return None
-            for origin, _ in self.zones:
+            for (origin, _), spec in zip(self.zones, self.specs):
                 r = client.query(origin, "SOA", opts=["+norec", "+time=1", "+tries=1"])
-                if r is None or r.rcode != "NOERROR" or not r.answer:
+                if r is None:
+                    return False
+                if spec is not None and spec.role == "secondary":
+                    continue  # tidal-sync has not transferred it yet: any answer will do
+                if r.rcode != "NOERROR" or not r.answer:
                     return False
             return True
 
         return bool(process.wait_until(all_zones_answer, timeout, interval=0.1)) and \
             self.proc.alive()
 
+    # --- tidal-sync ----------------------------------------------------------------------
+
+    def write_config(self):
+        """Writes the config file now (start() does it too), e.g. to probe tidal-sync."""
+        if self.port is None:
+            self.port = free_port()
+        self._write_config()
+        return self.config_path
+
+    def sync_implemented(self, probe_seconds=3.0):
+        """(True, "") if tidal-sync replicates; (False, why) if it says it is not implemented
+        (exit 1, "not implemented" on stderr) when started with this config. TIDAL_SYNC_READY=1
+        skips the probe. The probe runs tidal-sync for at most probe_seconds."""
+        if os.environ.get("TIDAL_SYNC_READY") == "1":
+            return True, ""
+        self.write_config()
+        argv = [paths.tidal_sync(), "--config", self.config_path]
+        try:
+            done = process.run(argv, timeout=probe_seconds)
+        except subprocess.TimeoutExpired:
+            return True, ""  # still running: it is doing something (subprocess.run killed it)
+        if done.returncode == 1 and "not implemented" in done.stderr:
+            return False, "tidal-sync says replication is not implemented: %s" % (
+                done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "")
+        if done.returncode == 2:
+            raise RuntimeError("tidal-sync refuses the test's config (exit 2):\n%s\n--- %s ---\n%s"
+                               % (done.stderr, self.config_path, open(self.config_path).read()))
+        return True, ""
+
+    def start_sync(self, settle=0.5):
+        """Starts tidal-sync with this config (tidald should run already). Raises when it has
+        exited within `settle` seconds."""
+        self.sync = process.ManagedProcess([paths.tidal_sync(), "--config", self.config_path],
+                                           self.sync_log_path)
+        process.wait_until(lambda: not self.sync.alive(), settle, interval=0.05)
+        if not self.sync.alive():
+            raise RuntimeError("tidal-sync exited at once (status %s):\n%s" % (
+                self.sync.returncode(), self.sync.log_text()))
+        return self.sync
+
+    # --- edits ---------------------------------------------------------------------------
+
+    def record(self, *args):
+        """tidalctl record ARGS... on this host's database; raises when it fails."""
+        done = self.tidalctl("record", *[str(a) for a in args])
+        if done.returncode != 0:
+            raise RuntimeError("tidalctl record %s failed (exit %d):\n%s%s" % (
+                " ".join(str(a) for a in args), done.returncode, done.stdout, done.stderr))
+        return done
+
+    def export(self, zone):
+        """The zone as tidalctl zone export prints it; raises when it fails."""
+        done = self.tidalctl("zone", "export", zone)
+        if done.returncode != 0:
+            raise RuntimeError("tidalctl zone export %s failed (exit %d):\n%s" % (
+                zone, done.returncode, done.stderr))
+        return done.stdout
+
+    # --- life cycle ----------------------------------------------------------------------
+
     def alive(self):
         return self.proc is not None and self.proc.alive()
 
+    def sync_alive(self):
+        return self.sync is not None and self.sync.alive()
+
     def stop(self):
-        """Stops tidald; returns its exit status (None if never started)."""
+        """Stops tidal-sync (if started, status in sync_status) then tidald; returns tidald's
+        exit status (None if never started)."""
+        if self.sync is not None:
+            self.sync_status = self.sync.stop()
         if self.proc is None:
             return None
         return self.proc.stop()
 
+    def log_mark(self):
+        """A mark for log_since(): where tidald's and tidal-sync's logs end now."""
+        return (self.proc.log_size() if self.proc else 0,
+                self.sync.log_size() if self.sync else 0)
+
+    def log_since(self, mark):
+        text = self.proc.log_since(mark[0]) if self.proc else ""
+        if self.sync:
+            text += "--- tidal-sync ---\n" + self.sync.log_since(mark[1])
+        return text
+
     def sanitizer_reports(self):
-        """Lines of the log where ASan/UBSan reported a problem."""
+        """Lines of the logs where ASan/UBSan reported a problem."""
         return [l for l in self.log_text().splitlines()
                 if any(m in l for m in SANITIZER_MARKERS)]
 
@@ -119,4 +263,6 @@ class TidalServer:
             with open(self.import_log_path, errors="replace") as f:
                 text += "--- tidalctl ---\n" + f.read()[-20000:]
         text += "--- tidald ---\n" + (self.proc.log_text() if self.proc else "(not started)\n")
+        if self.sync is not None:
+            text += "--- tidal-sync ---\n" + self.sync.log_text()
         return text
