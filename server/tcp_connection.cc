@@ -1,7 +1,10 @@
 // TcpConnection: framing, in-order pipelining, write back-pressure and the idle timeout.
 #include "server/tcp_connection.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cstring>
+#include <ctime>
 
 #include "core/snapshot/zone_set.h"
 #include "server/tcp_connections.h"
@@ -35,6 +38,10 @@ void TcpConnection::open(uv_stream_t* server, uint64_t idle_timeout_ms) {
         close();
         return;
     }
+    // The client's address decides what allow-transfer permits.
+    int peer_size = sizeof(peer_);
+    std::memset(&peer_, 0, sizeof(peer_));
+    uv_tcp_getpeername(&stream_, reinterpret_cast<sockaddr*>(&peer_), &peer_size);
     // Answers are written whole; do not hold back the tail of one waiting for an ACK.
     uv_tcp_nodelay(&stream_, 1);
     uv_timer_start(&idle_timer_, &TcpConnection::on_idle_timer, idle_timeout_ms_, 0);
@@ -56,9 +63,13 @@ void TcpConnection::close() {
 }
 
 void TcpConnection::on_closed(uv_handle_t* handle) {
-    auto* self = static_cast<TcpConnection*>(handle->data);
-    if (--self->open_handles_ == 0) {
-        self->owner_.release(self);  // may destroy self
+    static_cast<TcpConnection*>(handle->data)->handle_done();
+}
+
+void TcpConnection::handle_done() {
+    if (--open_handles_ == 0) {
+        transfer_.reset();
+        owner_.release(this);  // may destroy this
     }
 }
 
@@ -105,6 +116,10 @@ void TcpConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* 
 }
 
 void TcpConnection::process() {
+    if (transfer_ && !closing_ && !writing_ && !pump_transfer()) {
+        set_reading(false);
+        return;
+    }
     while (!closing_ && !writing_) {
         const size_t available = end_ - begin_;
         if (available < 2) {
@@ -120,6 +135,17 @@ void TcpConnection::process() {
             break;  // the rest of this message is still on its way
         }
         last_query_ms_ = uv_now(state_.loop);
+        if (xfr::is_transfer_request(frame + 2, length)) {
+            start_transfer(frame + 2, length);
+            begin_ += 2 + length;
+            if (begin_ == end_) {
+                begin_ = end_ = 0;
+            }
+            if (!pump_transfer()) {
+                break;
+            }
+            continue;
+        }
         const size_t answer =
             state_.responder.respond(frame + 2, length, write_buf_ + 2, kMaxMessage,
                                      state_.zones.get(), query::Transport::Tcp);
@@ -141,13 +167,13 @@ void TcpConnection::process() {
         return;
     }
     if (eof_) {
-        if (!writing_) {
+        if (!writing_ && !transfer_) {
             close();  // everything the client sent before its EOF is answered
         }
         return;
     }
-    // Back-pressure: no new input while an answer is still going out.
-    set_reading(!writing_);
+    // Back-pressure: no new input while an answer or a transfer is still going out.
+    set_reading(!writing_ && !transfer_);
 }
 
 bool TcpConnection::send(size_t size) {
@@ -197,6 +223,61 @@ void TcpConnection::on_idle_timer(uv_timer_t* timer) {
         return;
     }
     uv_timer_start(timer, &TcpConnection::on_idle_timer, self->idle_timeout_ms_ - idle, 0);
+}
+
+}  // namespace tidal::server
+
+namespace tidal::server {
+
+void TcpConnection::start_transfer(const uint8_t* message, size_t size) {
+    transfer_ = std::make_unique<xfr::TransferSession>(state_.zones.get_shared(), message, size,
+                                                       reinterpret_cast<const sockaddr*>(&peer_),
+                                                       uint64_t(std::time(nullptr)));
+}
+
+bool TcpConnection::pump_transfer() {
+    while (transfer_ && !closing_) {
+        if (transfer_->needs_journal()) {
+            // Reading the journal is SQLite work: off this loop, so queries keep flowing.
+            journal_work_.data = this;
+            ++open_handles_;
+            if (uv_queue_work(state_.loop, &journal_work_, &TcpConnection::on_journal_read,
+                              &TcpConnection::on_journal_ready) != 0) {
+                --open_handles_;
+                close();
+            }
+            return false;
+        }
+        const size_t size =
+            transfer_->next(write_buf_ + 2, kMaxMessage, uint64_t(std::time(nullptr)));
+        if (size == 0) {
+            spdlog::info("{}", transfer_->describe());
+            transfer_.reset();
+            return true;
+        }
+        // An idle timeout must not cut a long transfer: sending counts as activity.
+        last_query_ms_ = uv_now(state_.loop);
+        write_buf_[0] = uint8_t(size >> 8);
+        write_buf_[1] = uint8_t(size & 0xff);
+        if (!send(2 + size)) {
+            return false;
+        }
+    }
+    return !closing_;
+}
+
+void TcpConnection::on_journal_read(uv_work_t* work) {
+    static_cast<TcpConnection*>(work->data)->transfer_->load_journal();
+}
+
+void TcpConnection::on_journal_ready(uv_work_t* work, int /*status*/) {
+    auto* self = static_cast<TcpConnection*>(work->data);
+    if (self->closing_) {
+        self->handle_done();  // may return the context to the pool
+        return;
+    }
+    --self->open_handles_;
+    self->process();
 }
 
 }  // namespace tidal::server

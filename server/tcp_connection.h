@@ -3,9 +3,13 @@
 
 #include <uv.h>
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
+#include "core/xfr/transfer_session.h"
 #include "server/worker_state.h"
 
 namespace tidal::server {
@@ -46,6 +50,8 @@ class TcpConnection {
     static void on_write(uv_write_t* request, int status);
     static void on_idle_timer(uv_timer_t* timer);
     static void on_closed(uv_handle_t* handle);
+    static void on_journal_read(uv_work_t* work);
+    static void on_journal_ready(uv_work_t* work, int status);
 
     // Answers every complete buffered message it can, then sets reading on or off.
     void process();
@@ -53,12 +59,21 @@ class TcpConnection {
     // at once; false when a write is pending or the connection was closed.
     bool send(size_t size);
     void set_reading(bool on);
+    // Starts a zone transfer for the request in frame (AXFR/IXFR: many answer messages).
+    void start_transfer(const uint8_t* message, size_t size);
+    // Sends transfer messages until one must wait for the socket; false while it goes on.
+    bool pump_transfer();
+    // One of the handles (or the journal read) is done; the last one returns the context.
+    void handle_done();
 
     WorkerState& state_;
     TcpConnections& owner_;
     uv_tcp_t stream_{};
     uv_timer_t idle_timer_{};
     uv_write_t write_request_{};
+    uv_work_t journal_work_{};
+    std::unique_ptr<xfr::TransferSession> transfer_;
+    sockaddr_storage peer_{};
     uint64_t idle_timeout_ms_ = 0;
     uint64_t last_query_ms_ = 0;  // loop time of the last complete message (or of accept)
     size_t begin_ = 0;            // unprocessed input is read_buf_[begin_, end_)

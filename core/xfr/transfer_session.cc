@@ -1,0 +1,290 @@
+// TransferSession: request checks, then messages filled with RRs from a RecordStream, each one
+// signed when the request was (RFC 8945 §5.3.1).
+#include "core/xfr/transfer_session.h"
+
+#include <arpa/inet.h>
+#include <ldns/ldns.h>
+#include <netinet/in.h>
+
+#include "core/dns/constants.h"
+#include "core/dns/name.h"
+#include "core/store/zone_store.h"
+#include "core/zone/serial_arith.h"
+
+namespace tidal::xfr {
+
+namespace {
+
+std::string address_text(const sockaddr* peer) {
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (peer != nullptr && peer->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(peer)->sin_addr, host,
+                  sizeof host);
+    } else if (peer != nullptr && peer->sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr, host,
+                  sizeof host);
+    }
+    return host;
+}
+
+// The client's serial from the SOA in the authority section of an IXFR request (RFC 1995 §3).
+bool ixfr_client_serial(const uint8_t* message, size_t size, uint32_t& serial) {
+    ldns_pkt* pkt = nullptr;
+    if (ldns_wire2pkt(&pkt, message, size) != LDNS_STATUS_OK) {
+        return false;
+    }
+    bool found = false;
+    const ldns_rr_list* authority = ldns_pkt_authority(pkt);
+    for (size_t i = 0; authority != nullptr && i < ldns_rr_list_rr_count(authority); ++i) {
+        const ldns_rr* rr = ldns_rr_list_rr(authority, i);
+        if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) >= 3) {
+            serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
+            found = true;
+            break;
+        }
+    }
+    ldns_pkt_free(pkt);
+    return found;
+}
+
+// Room kept at the end of every message for the TSIG RR.
+size_t tsig_room(const tsig::Key* key) {
+    return key == nullptr ? 0
+                          : key->name_wire.size() + 10 + key->algorithm_wire().size() + 16 +
+                                key->mac_size() + 6;
+}
+
+}  // namespace
+
+bool is_transfer_request(const uint8_t* message, size_t size) {
+    // Checked for every TCP message, so only the octets that decide: a QUERY (opcode 0, QR
+    // clear) with one question whose type is AXFR or IXFR. The session parses it properly.
+    if (size < dns::kHeaderSize || (message[2] & 0xF8) != 0 || message[4] != 0 || message[5] != 1) {
+        return false;
+    }
+    const size_t name = dns::name_wire_length(message + dns::kHeaderSize, size - dns::kHeaderSize);
+    if (name == 0 || dns::kHeaderSize + name + 4 > size) {
+        return false;
+    }
+    const uint8_t* type = message + dns::kHeaderSize + name;
+    const uint16_t qtype = uint16_t((type[0] << 8) | type[1]);
+    return qtype == dns::rrtype::AXFR || qtype == dns::rrtype::IXFR;
+}
+
+TransferSession::TransferSession(std::shared_ptr<const snapshot::ZoneSet> zones,
+                                 const uint8_t* query, size_t size, const sockaddr* peer,
+                                 uint64_t now)
+    : zones_(std::move(zones)),
+      query_(reinterpret_cast<const char*>(query), size),
+      peer_text_(address_text(peer)) {
+    const auto* msg = reinterpret_cast<const uint8_t*>(query_.data());
+    query::parse_query(msg, size, parsed_);
+    kind_ = parsed_.qtype == dns::rrtype::AXFR ? "AXFR" : "IXFR";
+
+    tsig_ = tsig::verify_request(msg, size, zones_->keys(), now);
+    switch (tsig_.status) {
+        case tsig::RequestCheck::Status::Unsigned:
+        case tsig::RequestCheck::Status::Valid:
+            break;
+        case tsig::RequestCheck::Status::FormErr:
+            fail(dns::rcode::FORMERR, "malformed TSIG");
+            return;
+        default:
+            // RFC 8945 §5.2: NOTAUTH with the TSIG error (BADKEY, BADSIG, BADTIME, BADTRUNC).
+            fail(dns::rcode::NOTAUTH,
+                 "TSIG check failed (error " + std::to_string(tsig_.error_code()) + ")");
+            return;
+    }
+    if (parsed_.qclass != dns::rrclass::IN) {
+        fail(dns::rcode::REFUSED, "class is not IN");
+        return;
+    }
+    const std::string apex(reinterpret_cast<const char*>(parsed_.qname_lower), parsed_.qname_size);
+    zone_ = zones_->zone(apex);
+    if (!zone_) {
+        fail(dns::rcode::NOTAUTH, "zone not served here");
+        return;  // RFC 5936 §2.2.1
+    }
+    const acl::Peer who{peer, tsig_.key};
+    if (!zones_->policy(apex).allow_transfer.allows(who)) {
+        fail(dns::rcode::REFUSED, "not allowed by allow-transfer");
+        return;  // RFC 5936 §2.2.1
+    }
+    if (!zone_->loaded()) {
+        fail(dns::rcode::SERVFAIL, "zone has no data");
+        return;
+    }
+    if (parsed_.qtype == dns::rrtype::AXFR) {
+        stream_ = axfr_stream(zone_);
+        state_ = State::Streaming;
+        return;
+    }
+    if (!ixfr_client_serial(msg, size, client_serial_)) {
+        fail(dns::rcode::FORMERR, "IXFR without the client's SOA");
+        return;  // RFC 1995 §3
+    }
+    if (!zone::serial_gt(zone_->serial(), client_serial_)) {
+        // RFC 1995 §2: a client as new as we are gets our SOA alone.
+        kind_ = "IXFR (up to date)";
+        stream_ = soa_stream(zone_);
+        state_ = State::Streaming;
+        return;
+    }
+    state_ = State::NeedJournal;
+}
+
+void TransferSession::fail(uint8_t rcode, const std::string& why) {
+    state_ = State::Error;
+    error_rcode_ = rcode;
+    why_ = why;
+}
+
+void TransferSession::load_journal() {
+    if (state_ != State::NeedJournal) {
+        return;
+    }
+    std::optional<std::vector<store::JournalEntry>> entries;
+    if (auto store = store::ZoneStore::open(zones_->database(), store::ZoneStore::Mode::ReadOnly)) {
+        auto read = store.value()->read_journal(zone_->apex(), client_serial_);
+        if (read) {
+            entries = std::move(read.value());
+        } else {
+            why_ = read.error().message;
+        }
+    } else {
+        why_ = store.error().message;
+    }
+    // The journal may already hold changes the snapshot has not caught up with: serve the
+    // difference up to the snapshot's serial, which is what every other answer here shows.
+    if (entries) {
+        while (!entries->empty() && entries->back().serial_to != zone_->serial()) {
+            entries->pop_back();
+        }
+    }
+    if (entries && !entries->empty()) {
+        stream_ = ixfr_stream(*entries);
+    } else {
+        // RFC 1995 §4: when the history does not reach back, the whole zone, AXFR-style.
+        kind_ = "IXFR (AXFR-style)";
+        stream_ = axfr_stream(zone_);
+    }
+    state_ = State::Streaming;
+}
+
+size_t TransferSession::sign(uint8_t* out, size_t size, size_t capacity, uint64_t now) {
+    if (tsig_.key == nullptr) {
+        return size;
+    }
+    std::string mac;
+    const bool first = messages_ == 0;
+    const size_t signed_size =
+        tsig::sign(out, size, capacity, *tsig_.key,
+                   first ? std::string_view(tsig_.request_mac) : std::string_view(prior_mac_),
+                   !first, now, &mac);
+    prior_mac_ = mac;
+    return signed_size;
+}
+
+size_t TransferSession::write_error(uint8_t* out, size_t capacity, uint64_t now) {
+    writer_.begin(out, capacity);
+    writer_.set_id(parsed_.id);
+    writer_.set_flags(uint16_t(dns::flag::QR | (parsed_.flags & 0x7800)));
+    writer_.set_rcode(error_rcode_);
+    if (parsed_.question != nullptr) {
+        const size_t offset =
+            size_t(parsed_.question - reinterpret_cast<const uint8_t*>(query_.data()));
+        (void)writer_.write_question(reinterpret_cast<const uint8_t*>(query_.data()) + offset,
+                                     parsed_.question_size, parsed_.qname_size);
+    }
+    size_t size = writer_.finish();
+    if (tsig_.status == tsig::RequestCheck::Status::BadTime) {
+        // RFC 8945 §5.2.3: signed, with our time in Other Data.
+        uint8_t other[6];
+        for (int i = 5; i >= 0; --i) {
+            other[i] = uint8_t(now >> (8 * (5 - i)));
+        }
+        std::string mac;
+        const size_t n =
+            tsig::sign(out, size, capacity, *tsig_.key, tsig_.request_mac, false, now, &mac,
+                       tsig::error::BADTIME, std::string_view(reinterpret_cast<char*>(other), 6));
+        return n != 0 ? n : size;
+    }
+    if (tsig_.error_code() != 0) {
+        const size_t n =
+            tsig::append_error_tsig(out, size, capacity, tsig_.record, now, tsig_.error_code());
+        return n != 0 ? n : size;
+    }
+    return size;
+}
+
+size_t TransferSession::next(uint8_t* out, size_t capacity, uint64_t now) {
+    if (state_ == State::Done || state_ == State::NeedJournal) {
+        return 0;
+    }
+    if (state_ == State::Error) {
+        state_ = State::Done;
+        return write_error(out, capacity, now);
+    }
+    StreamRr rr;
+    if (!stream_->current(rr)) {
+        state_ = State::Done;
+        transferred_ = true;
+        return 0;
+    }
+    writer_.begin(out, capacity);
+    writer_.reserve(tsig_room(tsig_.key) + (parsed_.has_edns ? query::MessageWriter::kOptSize : 0));
+    writer_.set_id(parsed_.id);
+    // RFC 5936 §2.2.1: AA set; the question only in the first message.
+    writer_.set_flags(uint16_t(dns::flag::QR | dns::flag::AA | (parsed_.flags & 0x7800)));
+    if (messages_ == 0) {
+        const auto* base = reinterpret_cast<const uint8_t*>(query_.data());
+        const size_t offset = size_t(parsed_.question - base);
+        (void)writer_.write_question(base + offset, parsed_.question_size, parsed_.qname_size);
+    }
+    size_t in_message = 0;
+    while (stream_->current(rr)) {
+        if (!writer_.write_rr(query::Section::Answer, rr.owner, rr.type, dns::rrclass::IN, rr.ttl,
+                              rr.rdata, rr.rdlength)) {
+            break;
+        }
+        ++in_message;
+        stream_->advance();
+    }
+    if (in_message == 0) {
+        // Not even one RR fits an empty message: the zone cannot be transferred.
+        error_rcode_ = dns::rcode::SERVFAIL;
+        why_ = "a record does not fit in a message";
+        state_ = State::Done;
+        return write_error(out, capacity, now);
+    }
+    records_ += in_message;
+    if (parsed_.has_edns) {
+        writer_.release(query::MessageWriter::kOptSize);
+        (void)writer_.write_opt(1232, 0, false);
+    }
+    const size_t size = writer_.finish();
+    const size_t signed_size = sign(out, size, capacity, now);
+    ++messages_;
+    return signed_size;
+}
+
+std::string TransferSession::describe() const {
+    std::string zone =
+        zone_ ? dns::name_to_text(zone_->apex())
+              : dns::name_to_text(std::string_view(
+                    reinterpret_cast<const char*>(parsed_.qname_lower), parsed_.qname_size));
+    std::string text = kind_ + " " + zone + " to " + peer_text_;
+    if (tsig_.key != nullptr) {
+        text += " key " + tsig_.key->name;
+    }
+    if (!why_.empty() && !transferred_) {
+        return text + ": refused: " + why_;
+    }
+    if (zone_) {
+        text += ", serial " + std::to_string(zone_->serial());
+    }
+    return text + ": " + std::to_string(messages_) + " messages, " + std::to_string(records_) +
+           " records";
+}
+
+}  // namespace tidal::xfr
