@@ -140,6 +140,7 @@ int Daemon::start() {
     options.responder.udp_max_payload = config_.server.udp_max_payload;
     options.tcp.idle_timeout = config_.server.tcp_idle_timeout;
     options.tcp.max_connections = config_.server.tcp_max_connections;
+    options.control_path = config_.control;
     for (unsigned i = 0; i < workers; ++i) {
         workers_.push_back(
             std::make_unique<Worker>(i, std::move(sockets.value()[i]), options, publisher_));

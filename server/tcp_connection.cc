@@ -146,9 +146,9 @@ void TcpConnection::process() {
             }
             continue;
         }
-        const size_t answer =
-            state_.responder.respond(frame + 2, length, write_buf_ + 2, kMaxMessage,
-                                     state_.zones.get(), query::Transport::Tcp);
+        const size_t answer = state_.responder.respond(
+            frame + 2, length, write_buf_ + 2, kMaxMessage, state_.zones.get(),
+            query::Transport::Tcp, reinterpret_cast<const sockaddr*>(&peer_));
         begin_ += 2 + length;
         if (begin_ == end_) {
             begin_ = end_ = 0;

@@ -100,7 +100,8 @@ bool UdpBatch::answer(size_t i, const snapshot::ZoneSet& zones, size_t count) {
     }
     Slot& slot = slots_[i];
     const size_t length = state_.responder.respond(slot.query, in.msg_len, slot.answer,
-                                                   kAnswerBytes, zones, query::Transport::Udp);
+                                                   kAnswerBytes, zones, query::Transport::Udp,
+                                                   reinterpret_cast<const sockaddr*>(&slot.peer));
     if (length == 0) {
         return false;
     }

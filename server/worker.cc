@@ -12,7 +12,8 @@ Worker::Worker(unsigned index, WorkerSockets sockets, const WorkerOptions& optio
                const snapshot::ZoneSetPublisher& publisher)
     : index_(index), sockets_(std::move(sockets)) {
     loop_open_ = uv_loop_init(&loop_) == 0;
-    state_ = std::make_unique<WorkerState>(&loop_, options.responder, publisher);
+    state_ =
+        std::make_unique<WorkerState>(&loop_, options.responder, publisher, options.control_path);
     udp_batch_ = std::make_unique<UdpBatch>(*state_);
     connections_ = std::make_unique<TcpConnections>(*state_, options.tcp, index);
     stop_.data = this;

@@ -22,6 +22,7 @@ namespace tidal::server {
 struct WorkerOptions {
     query::ResponderOptions responder;
     TcpOptions tcp;
+    std::string control_path;  // tidal-sync's control socket
 };
 
 // Shares nothing with other workers except the ZoneSetPublisher (read through its own reader).

@@ -5,16 +5,21 @@
 
 #include "core/query/responder.h"
 #include "core/snapshot/zone_set_publisher.h"
+#include "server/control_notifier.h"
 
 namespace tidal::server {
 
 // Owned by one Worker and touched only by that worker's thread once it runs.
 struct WorkerState {
     WorkerState(uv_loop_t* worker_loop, const query::ResponderOptions& options,
-                const snapshot::ZoneSetPublisher& publisher)
-        : loop(worker_loop), responder(options), zones(publisher) {}
+                const snapshot::ZoneSetPublisher& publisher, const std::string& control_path)
+        : loop(worker_loop),
+          notifier(control_path),
+          responder(options, &notifier),
+          zones(publisher) {}
 
     uv_loop_t* loop;
+    ControlNotifier notifier;  // accepted NOTIFYs go to tidal-sync
     query::Responder responder;
     // zones.get() once per UDP batch or TCP message: one atomic load unless a new set appeared.
     snapshot::ZoneSetReader zones;

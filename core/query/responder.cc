@@ -2,6 +2,7 @@
 #include "core/query/responder.h"
 
 #include <algorithm>
+#include <ctime>
 #include <string_view>
 
 #include "core/dns/constants.h"
@@ -29,7 +30,8 @@ const snapshot::ZoneSnapshot* select_zone(const snapshot::ZoneSet& zones, std::s
 }  // namespace
 
 size_t Responder::respond(const uint8_t* packet, size_t size, uint8_t* out, size_t out_cap,
-                          const snapshot::ZoneSet& zones, Transport transport) {
+                          const snapshot::ZoneSet& zones, Transport transport,
+                          const sockaddr* peer) {
     ParsedQuery query;
     const ParseStatus status = parse_query(packet, size, query);
     if (status == ParseStatus::Drop) {
@@ -87,8 +89,12 @@ size_t Responder::respond(const uint8_t* packet, size_t size, uint8_t* out, size
         w.set_rcode(uint8_t(dns::rcode::BADVERS & 0x0F));
         return finish();
     }
+    if (query.opcode == dns::opcode::NOTIFY) {
+        return answer_notify(query, packet, size, out, limit, zones, peer, notify_sink_,
+                             uint64_t(std::time(nullptr)));
+    }
     if (query.opcode != dns::opcode::QUERY) {
-        // NOTIFY and UPDATE arrive with the replication and editing features.
+        // UPDATE arrives with the editing feature.
         w.set_rcode(dns::rcode::NOTIMP);
         return finish();
     }

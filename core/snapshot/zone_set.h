@@ -18,6 +18,7 @@ namespace tidal::snapshot {
 struct ZonePolicy {
     config::ZoneRole role = config::ZoneRole::Primary;
     acl::AccessList allow_transfer;  // empty: nobody (RFC 5936 §6 leaves the policy to us)
+    acl::AccessList allow_notify;    // secondaries: who may NOTIFY (default: the primaries)
 };
 
 // The configuration the data plane needs beside the zones: keys, policies, where the store is.

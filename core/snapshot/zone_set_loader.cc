@@ -32,6 +32,11 @@ Status ZoneSetLoader::build_context() {
             return Error{"zone " + zone.name + ": allow-transfer: " + transfer.error().message};
         }
         policy.allow_transfer = std::move(transfer.value());
+        auto notify = acl::AccessList::compile(zone.allow_notify, config_);
+        if (!notify) {
+            return Error{"zone " + zone.name + ": allow-notify: " + notify.error().message};
+        }
+        policy.allow_notify = std::move(notify.value());
         context->policies.emplace(zone.name_wire, std::move(policy));
     }
     context_ = std::move(context);

@@ -1,0 +1,32 @@
+// Messages to tidal-sync on the host's control socket (a Unix datagram socket, `control:`).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/util/result.h"
+
+namespace tidal::control {
+
+// One line of text per datagram, so an operator can read them with socat:
+//   notify ZONE SERIAL|- PEER   tidald accepted a NOTIFY for a secondary zone (RFC 1996)
+//   changed ZONE                a local commit changed ZONE (tidalctl, UPDATE): send NOTIFYs
+struct Message {
+    enum class Kind { Notify, Changed };
+    Kind kind = Kind::Notify;
+    std::string zone;  // lowercased wire apex
+    std::optional<uint32_t> serial;
+    std::string peer;  // address text, for logs
+};
+
+std::string encode(const Message& message);
+Result<Message> decode(std::string_view text);
+
+// Sends one message to the socket at path without blocking; false if nobody listens (tidal-sync
+// not running) or the socket's queue is full. Callers treat it as a hint: SOA timers and store
+// polling recover anything lost.
+bool send_datagram(int fd, const std::string& path, const Message& message);
+
+}  // namespace tidal::control

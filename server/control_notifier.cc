@@ -1,0 +1,53 @@
+// ControlNotifier: one datagram per accepted NOTIFY, logged at info like Knot and BIND do.
+#include "server/control_notifier.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/control/control_message.h"
+#include "core/dns/name.h"
+
+namespace tidal::server {
+
+namespace {
+
+std::string peer_text(const sockaddr* peer) {
+    char host[INET6_ADDRSTRLEN] = "";
+    if (peer != nullptr && peer->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(peer)->sin_addr, host,
+                  sizeof host);
+    } else if (peer != nullptr && peer->sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr, host,
+                  sizeof host);
+    }
+    return host;
+}
+
+}  // namespace
+
+ControlNotifier::ControlNotifier(std::string control_path)
+    : path_(std::move(control_path)), fd_(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
+
+ControlNotifier::~ControlNotifier() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
+}
+
+void ControlNotifier::notify(std::string_view apex, std::optional<uint32_t> serial,
+                             const sockaddr* peer) {
+    control::Message message;
+    message.kind = control::Message::Kind::Notify;
+    message.zone = std::string(apex);
+    message.serial = serial;
+    message.peer = peer_text(peer);
+    const bool delivered = fd_ >= 0 && control::send_datagram(fd_, path_, message);
+    spdlog::info("NOTIFY for {} serial {} from {}{}", dns::name_to_text(apex),
+                 serial ? std::to_string(*serial) : "-", message.peer,
+                 delivered ? "" : " (tidal-sync not reachable on " + path_ + ")");
+}
+
+}  // namespace tidal::server

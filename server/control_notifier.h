@@ -1,0 +1,27 @@
+// Hands NOTIFYs accepted by a worker to tidal-sync through the control socket.
+#pragma once
+
+#include <string>
+
+#include "core/query/notify_handler.h"
+
+namespace tidal::server {
+
+// One per worker: its own unbound Unix datagram socket, so sending needs no lock. Sending never
+// blocks; a lost message is recovered by tidal-sync's SOA refresh timer.
+class ControlNotifier : public query::NotifySink {
+  public:
+    explicit ControlNotifier(std::string control_path);
+    ~ControlNotifier() override;
+    ControlNotifier(const ControlNotifier&) = delete;
+    ControlNotifier& operator=(const ControlNotifier&) = delete;
+
+    void notify(std::string_view apex, std::optional<uint32_t> serial,
+                const sockaddr* peer) override;
+
+  private:
+    std::string path_;
+    int fd_ = -1;
+};
+
+}  // namespace tidal::server
