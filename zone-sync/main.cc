@@ -1,5 +1,4 @@
-// tidal-sync: the zone-transfer daemon. This version validates its configuration only; replication
-// (NOTIFY out, SOA refresh, IXFR/AXFR in) is not implemented yet and it says so instead of idling.
+// tidal-sync: the zone-transfer daemon. Command line and configuration, then the SyncDaemon.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -8,13 +7,13 @@
 
 #include "core/config/config.h"
 #include "core/util/logging.h"
+#include "zone-sync/sync_daemon.h"
 
 namespace {
 
 constexpr char kProgram[] = "tidal-sync";
 
 // INTERFACE.md exit statuses.
-constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
 
 }  // namespace
@@ -50,12 +49,6 @@ int main(int argc, char** argv) {
     }
 
     tidal::setup_logging(config->log, kProgram);
-    const char* message =
-        "zone replication (NOTIFY, SOA refresh, IXFR/AXFR) is not implemented in this version of "
-        "tidal-sync; exiting";
-    spdlog::error("{}", message);
-    if (tidal::logging_to_journald()) {
-        std::fprintf(stderr, "%s: %s\n", kProgram, message);  // the log line went elsewhere
-    }
-    return kExitRuntime;
+    tidal::sync::SyncDaemon daemon(config_path, std::move(config.value()));
+    return daemon.run();
 }

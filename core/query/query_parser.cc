@@ -66,6 +66,7 @@ ParseStatus parse_query(const uint8_t* packet, size_t size, ParsedQuery& query) 
     query.flags = read16(packet + 2);
     query.opcode = uint8_t((query.flags >> 11) & 0x0F);
     query.has_edns = false;
+    query.has_tsig = false;
     query.question = nullptr;
     query.question_size = 0;
     if (query.flags & dns::flag::QR) {
@@ -140,6 +141,13 @@ ParseStatus parse_query(const uint8_t* packet, size_t size, ParsedQuery& query) 
             query.edns_payload = rclass;
             query.edns_version = uint8_t((ttl >> 16) & 0xFF);
             query.edns_do = (ttl & 0x8000) != 0;
+        }
+        if (type == dns::rrtype::TSIG) {
+            // RFC 8945 §5.1: only as the very last record.
+            if (i + 1 != records) {
+                return ParseStatus::FormErr;
+            }
+            query.has_tsig = true;
         }
         pos += rdlen;
     }

@@ -36,6 +36,9 @@ struct ParsedQuery {
     uint8_t edns_version = 0;
     uint16_t edns_payload = 0;
     bool edns_do = false;
+
+    // A TSIG record ends the message (RFC 8945): the answer must be signed, or carry the error.
+    bool has_tsig = false;
 };
 
 // Parses packet[0..size). Allocation-free. On FormErr the header fields are still filled

@@ -10,6 +10,7 @@
 #include "core/query/answer_builder.h"
 #include "core/query/query_parser.h"
 #include "core/snapshot/zone_set.h"
+#include "core/tsig/tsig.h"
 
 namespace tidal::query {
 
@@ -61,12 +62,50 @@ size_t Responder::respond(const uint8_t* packet, size_t size, uint8_t* out, size
     }
     uint8_t ext_rcode = 0;
 
+    // A signed query (zone transfer daemons check SOA serials this way) gets a signed answer,
+    // or NOTAUTH with the TSIG error (RFC 8945 §5.2, §5.3). Rare, so off the fast path.
+    tsig::RequestCheck signature;
+    size_t tsig_room = 0;
+    const uint64_t now = query.has_tsig ? uint64_t(std::time(nullptr)) : 0;
+    if (query.has_tsig && status == ParseStatus::Ok) {
+        signature = tsig::verify_request(packet, size, zones.keys(), now);
+        if (signature.key != nullptr) {
+            tsig_room = tsig::signature_size(*signature.key);
+        } else if (signature.error_code() != 0) {
+            tsig_room = tsig::error_signature_size(signature.record);
+        }
+        if (tsig_room > 0) {
+            w.reserve(tsig_room);
+        }
+    }
+
     auto finish = [&]() {
         if (query.has_edns) {
             w.release(MessageWriter::kOptSize);
             (void)w.write_opt(options_.udp_max_payload, ext_rcode, query.edns_do);
         }
-        return w.finish();
+        size_t n = w.finish();
+        if (tsig_room == 0) {
+            return n;
+        }
+        const size_t capacity = n + tsig_room;
+        size_t signed_size = 0;
+        if (signature.status == tsig::RequestCheck::Status::Valid) {
+            signed_size =
+                tsig::sign(out, n, capacity, *signature.key, signature.request_mac, false, now);
+        } else if (signature.status == tsig::RequestCheck::Status::BadTime) {
+            uint8_t other[6];
+            for (int i = 0; i < 6; ++i) {
+                other[i] = uint8_t(now >> (8 * (5 - i)));
+            }
+            signed_size = tsig::sign(out, n, capacity, *signature.key, signature.request_mac, false,
+                                     now, nullptr, tsig::error::BADTIME,
+                                     std::string_view(reinterpret_cast<char*>(other), 6));
+        } else {
+            signed_size = tsig::append_error_tsig(out, n, capacity, signature.record, now,
+                                                  signature.error_code());
+        }
+        return signed_size != 0 ? signed_size : n;
     };
 
     if (status == ParseStatus::FormErr) {
@@ -81,6 +120,14 @@ size_t Responder::respond(const uint8_t* packet, size_t size, uint8_t* out, size
     // message no larger than what we may send back, and limit is at least 512.
     if (!w.write_question(query.question, query.question_size, query.qname_size)) {
         w.set_rcode(dns::rcode::FORMERR);
+        return finish();
+    }
+    if (signature.status == tsig::RequestCheck::Status::FormErr) {
+        w.set_rcode(dns::rcode::FORMERR);
+        return finish();
+    }
+    if (!signature.ok()) {
+        w.set_rcode(dns::rcode::NOTAUTH);  // RFC 8945 §5.2: BADKEY, BADSIG, BADTIME
         return finish();
     }
     if (query.has_edns && query.edns_version > 0) {

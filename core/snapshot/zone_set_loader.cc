@@ -10,6 +10,7 @@
 #include "core/dns/name.h"
 #include "core/snapshot/zone_compiler.h"
 #include "core/snapshot/zone_set.h"
+#include "core/store/schema.h"
 
 namespace tidal::snapshot {
 
@@ -43,6 +44,17 @@ Status ZoneSetLoader::build_context() {
     return Status::success();
 }
 
+void ZoneSetLoader::publish_without_data() {
+    store_.reset();
+    std::vector<std::shared_ptr<const ZoneSnapshot>> zones;
+    for (const config::ZoneConfig& zone : config_.zones) {
+        zones.push_back(unloaded_zone(zone.name_wire));
+    }
+    current_ = std::make_shared<const ZoneSet>(std::move(zones), context_);
+    current_context_ = context_;
+    publisher_.publish(current_);
+}
+
 Status ZoneSetLoader::load_all() {
     if (Status status = build_context(); !status) {
         return status;
@@ -53,16 +65,17 @@ Status ZoneSetLoader::load_all() {
         // names as not loaded (SERVFAIL) and pick the database up once it appears.
         spdlog::warn("database {} does not exist yet; serving no zone data until it does",
                      config_.database);
-        store_.reset();
-        std::vector<std::shared_ptr<const ZoneSnapshot>> zones;
-        for (const config::ZoneConfig& zone : config_.zones) {
-            zones.push_back(unloaded_zone(zone.name_wire));
-        }
-        current_ = std::make_shared<const ZoneSet>(std::move(zones), context_);
-        publisher_.publish(current_);
+        publish_without_data();
         return Status::success();
     }
     auto store = store::ZoneStore::open(config_.database, store::ZoneStore::Mode::ReadOnly);
+    if (!store && store.error().message.find(store::kAwaitingMigration) != std::string::npos) {
+        // Another process is creating the database right now: wait for it like for a missing
+        // file (refresh() tries again).
+        spdlog::warn("{}; waiting for it", store.error().message);
+        publish_without_data();
+        return Status::success();
+    }
     if (!store) {
         return store.error();
     }

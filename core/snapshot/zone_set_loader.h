@@ -34,6 +34,8 @@ class ZoneSetLoader {
 
   private:
     Status rebuild(bool force_all);
+    // No usable database yet: configured zones answer SERVFAIL until one appears.
+    void publish_without_data();
     // Keys and per-zone policies from the configuration, for the next published set.
     Status build_context();
 

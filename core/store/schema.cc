@@ -25,7 +25,11 @@ constexpr int64_t kApplicationId = 0x5449444C;
 //  journal_rrs the RRs of one journal row in IXFR order (RFC 1995 §4): op 0 = removed, op 1 =
 //            added; seq orders them. The old SOA is the first removed RR and the new SOA the first
 //            added RR, so a journal row reads out directly as one IXFR difference sequence.
-constexpr std::array<const char*, 1> kMigrations = {
+//  sync_state (version 2) one row per secondary zone, written by tidal-sync and read by tidald:
+//            replication timers and freshness. Keyed by the lowercased wire apex, not by zones.id,
+//            because a secondary zone has state (attempts, errors) before its first transfer.
+//            Times are milliseconds since the Unix epoch, 0 = never / not set.
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE zones (
     id        INTEGER PRIMARY KEY,
@@ -62,6 +66,21 @@ CREATE TABLE journal_rrs (
     ttl        INTEGER NOT NULL,
     rdata      BLOB NOT NULL,
     PRIMARY KEY (journal_id, seq)
+) WITHOUT ROWID;
+)sql",
+    R"sql(
+CREATE TABLE sync_state (
+    zone           BLOB PRIMARY KEY,
+    last_check     INTEGER NOT NULL DEFAULT 0,
+    last_success   INTEGER NOT NULL DEFAULT 0,
+    last_attempt   INTEGER NOT NULL DEFAULT 0,
+    refresh_at     INTEGER NOT NULL DEFAULT 0,
+    retry_at       INTEGER NOT NULL DEFAULT 0,
+    expire_at      INTEGER NOT NULL DEFAULT 0,
+    expired        INTEGER NOT NULL DEFAULT 0 CHECK (expired IN (0, 1)),
+    primary_serial INTEGER,
+    primary_used   TEXT NOT NULL DEFAULT '',
+    last_error     TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 )sql",
 };
@@ -183,7 +202,7 @@ Status check_schema(sqlite3* db) {
     }
     if (version.value() < current_schema_version()) {
         return Error{"database " + database_name(db) + ": schema version " +
-                     std::to_string(version.value()) + " is older than this program's (" +
+                     std::to_string(version.value()) + " " + kAwaitingMigration + " (" +
                      std::to_string(current_schema_version()) +
                      "); open it once read-write (e.g. tidalctl zone list) to migrate"};
     }

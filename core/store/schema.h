@@ -7,6 +7,10 @@
 
 namespace tidal::store {
 
+// Part of the error a read-only open gives while the file still awaits its first migration by a
+// writer (a new database another process is creating): readers wait for it instead of failing.
+constexpr char kAwaitingMigration[] = "is older than this program's";
+
 // The schema version this program writes and understands.
 int current_schema_version();
 

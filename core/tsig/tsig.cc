@@ -376,6 +376,16 @@ size_t sign(uint8_t* msg, size_t size, size_t capacity, const Key& key, std::str
                           kDefaultFudge, mac, error, other);
 }
 
+size_t signature_size(const Key& key) {
+    // owner, type/class/ttl/rdlength, algorithm, time+fudge+mac size, MAC, id+error+other len,
+    // and 6 octets of other data (BADTIME carries the server time).
+    return key.name_wire.size() + 10 + key.algorithm_wire().size() + 10 + key.mac_size() + 6 + 6;
+}
+
+size_t error_signature_size(const TsigRecord& request) {
+    return request.key_name.size() + 10 + request.algorithm.size() + 10 + 6;
+}
+
 size_t append_error_tsig(uint8_t* msg, size_t size, size_t capacity, const TsigRecord& request,
                          uint64_t now, uint16_t error) {
     return append_tsig_rr(msg, size, capacity, request.key_name, request.algorithm, now,

@@ -68,6 +68,11 @@ size_t sign(uint8_t* message, size_t size, size_t capacity, const Key& key,
             std::string_view prior_mac, bool timers_only, uint64_t now,
             std::string* mac_out = nullptr, uint16_t error = 0, std::string_view other = {});
 
+// Octets a TSIG RR signed with key takes (to reserve room before writing a message).
+size_t signature_size(const Key& key);
+// Octets of the unsigned error TSIG answering request.
+size_t error_signature_size(const TsigRecord& request);
+
 // Adds an unsigned TSIG RR carrying only an error (BADKEY, BADSIG: RFC 8945 §5.2.1-2), with
 // the request's key name and algorithm and an empty MAC. Returns the new size or 0.
 size_t append_error_tsig(uint8_t* message, size_t size, size_t capacity, const TsigRecord& request,

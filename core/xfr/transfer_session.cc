@@ -47,13 +47,6 @@ bool ixfr_client_serial(const uint8_t* message, size_t size, uint32_t& serial) {
     return found;
 }
 
-// Room kept at the end of every message for the TSIG RR.
-size_t tsig_room(const tsig::Key* key) {
-    return key == nullptr ? 0
-                          : key->name_wire.size() + 10 + key->algorithm_wire().size() + 16 +
-                                key->mac_size() + 6;
-}
-
 }  // namespace
 
 bool is_transfer_request(const uint8_t* message, size_t size) {
@@ -123,13 +116,6 @@ TransferSession::TransferSession(std::shared_ptr<const snapshot::ZoneSet> zones,
         fail(dns::rcode::FORMERR, "IXFR without the client's SOA");
         return;  // RFC 1995 §3
     }
-    if (!zone::serial_gt(zone_->serial(), client_serial_)) {
-        // RFC 1995 §2: a client as new as we are gets our SOA alone.
-        kind_ = "IXFR (up to date)";
-        stream_ = soa_stream(zone_);
-        state_ = State::Streaming;
-        return;
-    }
     state_ = State::NeedJournal;
 }
 
@@ -154,12 +140,15 @@ void TransferSession::load_journal() {
     } else {
         why_ = store.error().message;
     }
-    // The journal may already hold changes the snapshot has not caught up with: serve the
-    // difference up to the snapshot's serial, which is what every other answer here shows.
-    if (entries) {
-        while (!entries->empty() && entries->back().serial_to != zone_->serial()) {
-            entries->pop_back();
-        }
+    // The journal is read from the store in one transaction: it may reach past the snapshot
+    // queries are answered from (tidald picks a commit up within a poll interval). Serving it
+    // all gets a NOTIFYing primary's change to its secondaries without waiting for that.
+    if (entries && entries->empty()) {
+        // RFC 1995 §2: a client as new as we are gets our SOA alone.
+        kind_ = "IXFR (up to date)";
+        stream_ = soa_stream(zone_);
+        state_ = State::Streaming;
+        return;
     }
     if (entries && !entries->empty()) {
         stream_ = ixfr_stream(*entries);
@@ -232,7 +221,8 @@ size_t TransferSession::next(uint8_t* out, size_t capacity, uint64_t now) {
         return 0;
     }
     writer_.begin(out, capacity);
-    writer_.reserve(tsig_room(tsig_.key) + (parsed_.has_edns ? query::MessageWriter::kOptSize : 0));
+    writer_.reserve((tsig_.key != nullptr ? tsig::signature_size(*tsig_.key) : 0) +
+                    (parsed_.has_edns ? query::MessageWriter::kOptSize : 0));
     writer_.set_id(parsed_.id);
     // RFC 5936 §2.2.1: AA set; the question only in the first message.
     writer_.set_flags(uint16_t(dns::flag::QR | dns::flag::AA | (parsed_.flags & 0x7800)));

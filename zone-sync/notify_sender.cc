@@ -1,0 +1,137 @@
+// NotifySender: rounds of NOTIFYs on the thread pool, a back-off timer between them.
+#include "zone-sync/notify_sender.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "core/dns/name.h"
+#include "core/store/zone_store.h"
+#include "zone-sync/notify_client.h"
+
+namespace tidal::sync {
+
+NotifySender::NotifySender(uv_loop_t* loop, std::string apex, std::string database,
+                           std::vector<PrimaryTarget> targets)
+    : loop_(loop),
+      apex_(std::move(apex)),
+      database_(std::move(database)),
+      targets_(std::move(targets)),
+      pending_(targets_.size(), false),
+      errors_(targets_.size()) {
+    uv_timer_init(loop_, &timer_);
+    timer_.data = this;
+    work_.data = this;
+}
+
+void NotifySender::changed() {
+    if (targets_.empty() || closing_) {
+        return;
+    }
+    pending_.assign(targets_.size(), true);
+    attempt_ = 0;
+    if (running_) {
+        again_ = true;  // the round in flight may carry the old SOA: go again after it
+        return;
+    }
+    uv_timer_stop(&timer_);
+    start_round();
+}
+
+void NotifySender::start_round() {
+    if (running_ || closing_) {
+        return;
+    }
+    running_ = true;
+    ++attempt_;
+    if (uv_queue_work(loop_, &work_, &NotifySender::on_work, &NotifySender::on_done) != 0) {
+        running_ = false;
+    }
+}
+
+void NotifySender::on_work(uv_work_t* work) {
+    auto* self = static_cast<NotifySender*>(work->data);
+    self->sent_.clear();
+    auto store = store::ZoneStore::open(self->database_, store::ZoneStore::Mode::ReadOnly);
+    auto soa = store ? store.value()->soa(self->apex_) : Result<Record>(store.error());
+    for (size_t i = 0; i < self->targets_.size(); ++i) {
+        if (!self->pending_[i]) {
+            continue;
+        }
+        if (!soa) {
+            self->errors_[i] = soa.error().message;
+            continue;
+        }
+        const PrimaryTarget& target = self->targets_[i];
+        Status sent = send_notify(target.endpoint, self->apex_, soa.value(), target.key,
+                                  std::chrono::milliseconds(1000));
+        if (sent) {
+            self->pending_[i] = false;
+            self->errors_[i].clear();
+            self->sent_.push_back(target.id);
+        } else {
+            self->errors_[i] = sent.message();
+        }
+    }
+}
+
+void NotifySender::on_done(uv_work_t* work, int /*status*/) {
+    auto* self = static_cast<NotifySender*>(work->data);
+    self->running_ = false;
+    const std::string zone = dns::name_to_text(self->apex_);
+    for (const std::string& id : self->sent_) {
+        spdlog::info("NOTIFY for {} sent to {}", zone, id);
+    }
+    if (self->closing_) {
+        self->maybe_finish_close();
+        return;
+    }
+    if (self->again_) {
+        self->again_ = false;
+        self->start_round();
+        return;
+    }
+    bool any_pending = false;
+    for (size_t i = 0; i < self->targets_.size(); ++i) {
+        if (self->pending_[i]) {
+            any_pending = true;
+            spdlog::warn("{} (attempt {} of {})", self->errors_[i], self->attempt_, kMaxAttempts);
+        }
+    }
+    if (any_pending && self->attempt_ < kMaxAttempts) {
+        const uint64_t delay = 1000ull << (self->attempt_ - 1);  // 1, 2, 4, 8, 16 s
+        uv_timer_start(&self->timer_, &NotifySender::on_timer, delay, 0);
+    } else if (any_pending) {
+        spdlog::warn(
+            "NOTIFY for {}: giving up; those secondaries will find the change at their "
+            "next SOA refresh",
+            zone);
+    }
+}
+
+void NotifySender::on_timer(uv_timer_t* timer) {
+    static_cast<NotifySender*>(timer->data)->start_round();
+}
+
+void NotifySender::close(std::function<void()> done) {
+    closing_ = true;
+    closed_ = std::move(done);
+    uv_timer_stop(&timer_);
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &NotifySender::on_closed);
+}
+
+void NotifySender::on_closed(uv_handle_t* handle) {
+    auto* self = static_cast<NotifySender*>(handle->data);
+    self->timer_closed_ = true;
+    self->maybe_finish_close();
+}
+
+void NotifySender::maybe_finish_close() {
+    if (closing_ && timer_closed_ && !running_ && closed_) {
+        auto done = std::move(closed_);
+        closed_ = nullptr;
+        done();
+    }
+}
+
+}  // namespace tidal::sync

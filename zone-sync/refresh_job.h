@@ -1,0 +1,48 @@
+// One refresh of a secondary zone (RFC 1034 §4.3.5): SOA check, IXFR else AXFR, apply. Blocking.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/tsig/tsig_key.h"
+#include "core/xfr/client_socket.h"
+
+namespace tidal::sync {
+
+struct PrimaryTarget {
+    std::string id;  // the remote's id, for logs and state
+    xfr::Endpoint endpoint;
+    const tsig::Key* key = nullptr;  // owned by the daemon's key ring
+};
+
+// SOA timers (RFC 1035 §3.3.13), seconds.
+struct SoaTimers {
+    uint32_t refresh = 3600;
+    uint32_t retry = 600;
+    uint32_t expire = 604800;
+};
+
+struct RefreshRequest {
+    std::string apex;  // lowercased wire
+    std::string database;
+    std::vector<PrimaryTarget> primaries;     // tried in order
+    std::optional<uint32_t> notified_serial;  // from a NOTIFY (RFC 1996 §3.7), if any
+    SoaTimers fallback;                       // until the zone's SOA is known
+};
+
+struct RefreshOutcome {
+    bool success = false;            // confirmed current or transfer applied
+    bool changed = false;            // new data applied
+    std::optional<uint32_t> serial;  // local serial afterwards
+    SoaTimers timers;
+    std::string log;    // one line: what happened
+    std::string error;  // why it failed (empty on success)
+    bool expired = false;
+};
+
+// Runs on a worker thread: opens its own store connection. Never throws.
+RefreshOutcome run_refresh(const RefreshRequest& request);
+
+}  // namespace tidal::sync

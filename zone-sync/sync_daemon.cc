@@ -1,0 +1,304 @@
+// SyncDaemon: wiring of the loop, the control socket and the zone objects.
+#include "zone-sync/sync_daemon.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "core/control/control_message.h"
+#include "core/dns/name.h"
+
+namespace tidal::sync {
+
+namespace {
+
+constexpr uint64_t kPollIntervalMs = 100;
+
+std::vector<PrimaryTarget> targets_of(const std::vector<std::string>& remote_ids,
+                                      const config::Config& config, const tsig::KeyRing& keys) {
+    std::vector<PrimaryTarget> out;
+    for (const std::string& id : remote_ids) {
+        const config::Remote* remote = config.find_remote(id);
+        if (remote == nullptr) {
+            continue;  // the configuration loader already refused unknown ids
+        }
+        PrimaryTarget target;
+        target.id = id;
+        target.endpoint = xfr::Endpoint::from_remote(*remote);
+        target.key = remote->key.empty() ? nullptr : keys.find_configured(remote->key);
+        out.push_back(std::move(target));
+    }
+    return out;
+}
+
+}  // namespace
+
+SyncDaemon::SyncDaemon(std::string config_path, config::Config config)
+    : config_path_(std::move(config_path)), config_(std::move(config)) {}
+
+SyncDaemon::~SyncDaemon() {
+    if (control_fd_ >= 0) {
+        ::close(control_fd_);
+        ::unlink(config_.control.c_str());
+    }
+}
+
+Status SyncDaemon::open_control_socket() {
+    const std::string& path = config_.control;
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (path.size() >= sizeof(address.sun_path)) {
+        return Error{"control socket path " + path + " is too long"};
+    }
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    std::error_code ignored;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
+    control_fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (control_fd_ < 0) {
+        return Error{"control socket " + path + ": " + std::strerror(errno)};
+    }
+    // A socket file left by a previous run is removed unless someone still listens on it.
+    int probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const bool in_use = probe >= 0 && connect(probe, reinterpret_cast<const sockaddr*>(&address),
+                                              sizeof(address)) == 0;
+    if (probe >= 0) {
+        ::close(probe);
+    }
+    if (in_use) {
+        return Error{"control socket " + path + " is in use: is another tidal-sync running?"};
+    }
+    ::unlink(path.c_str());
+    if (bind(control_fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+        return Error{"control socket " + path + ": " + std::strerror(errno)};
+    }
+    uv_poll_init(&loop_, &control_poll_, control_fd_);
+    control_poll_.data = this;
+    uv_poll_start(&control_poll_, UV_READABLE, &SyncDaemon::on_control);
+    return Status::success();
+}
+
+Status SyncDaemon::build_zones() {
+    auto keys = tsig::KeyRing::from_config(config_);
+    if (!keys) {
+        return keys.error();
+    }
+    keys_ = std::move(keys.value());
+    for (const config::ZoneConfig& zone : config_.zones) {
+        if (zone.role == config::ZoneRole::Secondary) {
+            RefreshRequest request;
+            request.apex = zone.name_wire;
+            request.database = config_.database;
+            request.primaries = targets_of(zone.primaries, config_, *keys_);
+            auto secondary = std::make_unique<SecondaryZone>(&loop_, std::move(request));
+            secondary->on_changed = [this](const std::string& apex) {
+                if (auto it = notifiers_.find(apex); it != notifiers_.end()) {
+                    it->second->changed();  // chained secondaries hear at once
+                }
+            };
+            secondaries_.emplace(zone.name_wire, std::move(secondary));
+        }
+        if (!zone.notify.empty()) {
+            notifiers_.emplace(zone.name_wire, std::make_unique<NotifySender>(
+                                                   &loop_, zone.name_wire, config_.database,
+                                                   targets_of(zone.notify, config_, *keys_)));
+        }
+    }
+    for (auto& [apex, secondary] : secondaries_) {
+        secondary->start();
+    }
+    // Serials as they are now; every zone with notify targets tells them once at start (as
+    // BIND and Knot do when they load a zone): a secondary may have missed changes meanwhile.
+    serials_.clear();
+    data_version_ = 0;
+    for (auto& [apex, notifier] : notifiers_) {
+        notifier->changed();
+    }
+    spdlog::info("tidal-sync {} replicating {} secondary zones, notifying for {} zones",
+                 TIDAL_VERSION, secondaries_.size(), notifiers_.size());
+    return Status::success();
+}
+
+void SyncDaemon::close_zones(std::function<void()> then) {
+    closing_zones_ = int(secondaries_.size() + notifiers_.size());
+    auto one_closed = [this, then]() {
+        if (--closing_zones_ == 0) {
+            secondaries_.clear();
+            notifiers_.clear();
+            then();
+        }
+    };
+    if (closing_zones_ == 0) {
+        then();
+        return;
+    }
+    for (auto& [apex, secondary] : secondaries_) {
+        secondary->close(one_closed);
+    }
+    for (auto& [apex, notifier] : notifiers_) {
+        notifier->close(one_closed);
+    }
+}
+
+int SyncDaemon::run() {
+    uv_loop_init(&loop_);
+    if (Status opened = open_control_socket(); !opened) {
+        spdlog::error("{}", opened.message());
+        uv_loop_close(&loop_);
+        return 1;
+    }
+    if (Status built = build_zones(); !built) {
+        spdlog::error("{}", built.message());
+        return 1;
+    }
+    uv_signal_init(&loop_, &sigterm_);
+    uv_signal_init(&loop_, &sigint_);
+    uv_signal_init(&loop_, &sighup_);
+    for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_}) {
+        s->data = this;
+    }
+    uv_signal_start(&sigterm_, &SyncDaemon::on_signal, SIGTERM);
+    uv_signal_start(&sigint_, &SyncDaemon::on_signal, SIGINT);
+    uv_signal_start(&sighup_, &SyncDaemon::on_signal, SIGHUP);
+    uv_timer_init(&loop_, &poll_timer_);
+    poll_timer_.data = this;
+    uv_timer_start(&poll_timer_, &SyncDaemon::on_poll_timer, 0, kPollIntervalMs);
+    sd_notifyf(0, "READY=1\nSTATUS=replicating %zu secondary zones", secondaries_.size());
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    reader_.reset();
+    uv_loop_close(&loop_);
+    return 0;
+}
+
+void SyncDaemon::on_signal(uv_signal_t* handle, int signal) {
+    auto* self = static_cast<SyncDaemon*>(handle->data);
+    if (signal == SIGHUP) {
+        self->reload();
+    } else {
+        self->stop();
+    }
+}
+
+void SyncDaemon::stop() {
+    if (stopping_) {
+        return;
+    }
+    stopping_ = true;
+    sd_notify(0, "STOPPING=1");
+    spdlog::info("tidal-sync stopping");
+    uv_timer_stop(&poll_timer_);
+    uv_poll_stop(&control_poll_);
+    close_zones([this]() {
+        uv_close(reinterpret_cast<uv_handle_t*>(&poll_timer_), nullptr);
+        uv_close(reinterpret_cast<uv_handle_t*>(&control_poll_), nullptr);
+        for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_}) {
+            uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
+        }
+    });
+}
+
+void SyncDaemon::reload() {
+    sd_notify(0, "RELOADING=1");
+    auto fresh = config::load_config(config_path_);
+    if (!fresh) {
+        spdlog::error("reload refused, keeping the running configuration: {}",
+                      fresh.error().message);
+        sd_notify(0, "READY=1");
+        return;
+    }
+    if (fresh->control != config_.control || fresh->database != config_.database) {
+        spdlog::warn("reload: a new control socket or database takes effect at restart");
+        fresh->control = config_.control;
+        fresh->database = config_.database;
+    }
+    config_ = std::move(fresh.value());
+    close_zones([this]() {
+        if (Status built = build_zones(); !built) {
+            spdlog::error("reload: {}", built.message());
+        }
+        sd_notify(0, "READY=1");
+    });
+}
+
+void SyncDaemon::on_poll_timer(uv_timer_t* timer) {
+    static_cast<SyncDaemon*>(timer->data)->poll_store();
+}
+
+void SyncDaemon::poll_store() {
+    if (notifiers_.empty()) {
+        return;
+    }
+    if (!reader_) {
+        std::error_code ignored;
+        if (!std::filesystem::exists(config_.database, ignored)) {
+            return;
+        }
+        auto opened = store::ZoneStore::open(config_.database, store::ZoneStore::Mode::ReadOnly);
+        if (!opened) {
+            spdlog::warn("{}", opened.error().message);
+            return;
+        }
+        reader_ = std::move(opened.value());
+    }
+    auto version = reader_->data_version();
+    if (!version || (version.value() == data_version_ && data_version_ != 0)) {
+        return;
+    }
+    data_version_ = version.value();
+    auto zones = reader_->list_zones();
+    if (!zones) {
+        return;
+    }
+    for (const store::ZoneInfo& zone : zones.value()) {
+        auto notifier = notifiers_.find(zone.name);
+        if (notifier == notifiers_.end()) {
+            continue;
+        }
+        auto seen = serials_.find(zone.name);
+        if (seen != serials_.end() && seen->second != zone.serial) {
+            notifier->second->changed();
+        }
+        serials_[zone.name] = zone.serial;
+    }
+}
+
+void SyncDaemon::on_control(uv_poll_t* handle, int status, int /*events*/) {
+    auto* self = static_cast<SyncDaemon*>(handle->data);
+    if (status < 0) {
+        return;
+    }
+    char buffer[1024];
+    for (int i = 0; i < 64; ++i) {  // bounded per wake-up, so the loop stays fair
+        const ssize_t n = recv(self->control_fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (n <= 0) {
+            return;
+        }
+        self->handle_control_message(std::string(buffer, size_t(n)));
+    }
+}
+
+void SyncDaemon::handle_control_message(const std::string& text) {
+    auto message = control::decode(text);
+    if (!message) {
+        spdlog::warn("{}", message.error().message);
+        return;
+    }
+    if (message->kind == control::Message::Kind::Changed) {
+        poll_store();
+        return;
+    }
+    auto secondary = secondaries_.find(message->zone);
+    if (secondary == secondaries_.end()) {
+        spdlog::warn("NOTIFY for {} from {}: not a secondary zone here",
+                     dns::name_to_text(message->zone), message->peer);
+        return;
+    }
+    secondary->second->notify(message->serial);
+}
+
+}  // namespace tidal::sync

@@ -1,0 +1,63 @@
+// tidal-sync's main loop: zones from the configuration, the control socket, signals, polling.
+#pragma once
+
+#include <uv.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config/config.h"
+#include "core/store/zone_store.h"
+#include "core/tsig/tsig_key.h"
+#include "zone-sync/notify_sender.h"
+#include "zone-sync/secondary_zone.h"
+
+namespace tidal::sync {
+
+// One per process, single-threaded (blocking work goes to libuv's thread pool through the zone
+// objects). Secondary zones are refreshed from their primaries; every zone with `notify:`
+// targets sends NOTIFYs when its serial changes in the store, whoever changed it (tidalctl, an
+// UPDATE, a transfer into this secondary). tidald reaches it through the control socket.
+class SyncDaemon {
+  public:
+    SyncDaemon(std::string config_path, config::Config config);
+    ~SyncDaemon();
+    SyncDaemon(const SyncDaemon&) = delete;
+    SyncDaemon& operator=(const SyncDaemon&) = delete;
+
+    // Runs until SIGTERM/SIGINT. Returns the exit status (1 when it cannot start).
+    int run();
+
+  private:
+    static void on_signal(uv_signal_t* handle, int signal);
+    static void on_poll_timer(uv_timer_t* timer);
+    static void on_control(uv_poll_t* handle, int status, int events);
+
+    Status open_control_socket();
+    Status build_zones();
+    void close_zones(std::function<void()> then);
+    void poll_store();
+    void handle_control_message(const std::string& text);
+    void reload();
+    void stop();
+
+    std::string config_path_;
+    config::Config config_;
+    std::shared_ptr<const tsig::KeyRing> keys_;
+    uv_loop_t loop_{};
+    uv_signal_t sigterm_{}, sigint_{}, sighup_{};
+    uv_timer_t poll_timer_{};
+    uv_poll_t control_poll_{};
+    int control_fd_ = -1;
+    std::unique_ptr<store::ZoneStore> reader_;  // read-only, for polling serials
+    uint64_t data_version_ = 0;
+    std::map<std::string, uint32_t> serials_;  // last seen, by apex
+    std::map<std::string, std::unique_ptr<SecondaryZone>> secondaries_;
+    std::map<std::string, std::unique_ptr<NotifySender>> notifiers_;
+    int closing_zones_ = 0;
+    bool stopping_ = false;
+};
+
+}  // namespace tidal::sync
