@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 DEB_PACKAGES := build-essential cmake pkg-config clang-format \
   libldns-dev ldnsutils libuv1-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev \
   libyaml-cpp-dev libcli11-dev libsystemd-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  bind9-dnsutils knot-dnsutils knot-dnssecutils knot python3 procps iproute2
+  bind9 bind9-dnsutils knot-dnsutils knot-dnssecutils knot python3 procps iproute2
 
 .PHONY: all deps build test run stop format format-check clean
 

@@ -6,6 +6,7 @@
 
 #include "core/dns/constants.h"
 #include "core/dns/name.h"
+#include "core/zone/rdata_canonical.h"
 #include "core/zone/rr_text.h"
 #include "tools/commands.h"
 
@@ -170,7 +171,8 @@ int record_edit(const Context& ctx, const RecordOptions& opts) {
     if (opts.edit == Edit::Delete) {
         for (const Record& rr : stored) {
             const bool matches = rr.owner == owner.value() && (!type || rr.type == *type) &&
-                                 (!rdata || rr.rdata == *rdata) && rr.type != rrtype::SOA;
+                                 (!rdata || zone::same_rdata(rr.type, rr.rdata, *rdata)) &&
+                                 rr.type != rrtype::SOA;
             (matches ? change.remove : after).push_back(rr);
         }
         if (change.remove.empty()) {

@@ -12,6 +12,7 @@
 #include "core/store/journal.h"
 #include "core/store/sqlite_util.h"
 #include "core/store/zone_rows.h"
+#include "core/zone/rr_text.h"
 #include "core/zone/serial_arith.h"
 #include "core/zone/soa_rdata.h"
 
@@ -99,10 +100,12 @@ std::string without_serial(std::string rdata) {
     return rdata;
 }
 
-// Deletes the RRs of change.remove that exist; records what was deleted, with its stored TTL.
-Status apply_removals(ChangeStatements& s, int64_t zone_id, const ZoneChange& change,
-                      std::vector<Record>& removed) {
-    for (const Record& rr : change.remove) {
+// Deletes the RRs of remove that exist; records what was deleted, with its stored TTL. With
+// must_exist set (a secondary applying its primary's difference), a missing RR is an Error
+// that starts with must_exist.
+Status apply_removals(ChangeStatements& s, int64_t zone_id, const std::vector<Record>& remove,
+                      std::vector<Record>& removed, std::string_view must_exist = {}) {
+    for (const Record& rr : remove) {
         if (rr.type == dns::rrtype::SOA) {
             continue;  // the SOA is replaced, never deleted (RFC 2136 §3.4.2.3 does the same)
         }
@@ -123,6 +126,9 @@ Status apply_removals(ChangeStatements& s, int64_t zone_id, const ZoneChange& ch
                 return status;
             }
             removed.push_back(std::move(gone));
+        } else if (!must_exist.empty()) {
+            return Error{std::string(must_exist) + ": " + zone::record_to_text(rr) +
+                         " is not in the zone"};
         }
         s.remove.reset();
     }
@@ -131,9 +137,9 @@ Status apply_removals(ChangeStatements& s, int64_t zone_id, const ZoneChange& ch
 
 // Inserts the RRs of change.add (except the SOA); an RR stored with another TTL gets the new one
 // (journaled as removed with the old TTL and added with the new one).
-Status apply_additions(ChangeStatements& s, int64_t zone_id, const ZoneChange& change,
+Status apply_additions(ChangeStatements& s, int64_t zone_id, const std::vector<Record>& add,
                        std::vector<Record>& removed, std::vector<Record>& added) {
-    for (const Record& rr : change.add) {
+    for (const Record& rr : add) {
         if (rr.type == dns::rrtype::SOA) {
             continue;
         }
@@ -222,9 +228,9 @@ Result<uint32_t> apply_change_in_transaction(sqlite3* db, const ZoneInfo& zone,
     }
     std::vector<Record> removed;
     std::vector<Record> added;
-    status = apply_removals(statements.value(), zone.id, change, removed);
+    status = apply_removals(statements.value(), zone.id, change.remove, removed);
     if (status) {
-        status = apply_additions(statements.value(), zone.id, change, removed, added);
+        status = apply_additions(statements.value(), zone.id, change.add, removed, added);
     }
     if (!status) {
         return status.error();
@@ -277,6 +283,62 @@ Result<uint32_t> apply_change_in_transaction(sqlite3* db, const ZoneInfo& zone,
         return status.error();
     }
     return new_serial;
+}
+
+Result<ExactChange> apply_exact_in_transaction(sqlite3* db, const ZoneInfo& zone,
+                                               const std::vector<Record>& remove,
+                                               const std::vector<Record>& add,
+                                               const Record& new_soa, bool removals_must_exist) {
+    const std::string zone_text = dns::name_to_text(zone.name);
+    const std::string operation = "transfer into zone " + zone_text;
+    Status status = check_records_for_zone(zone.name, remove, operation);
+    if (status) {
+        status = check_records_for_zone(zone.name, add, operation);
+    }
+    if (status) {
+        status = check_records_for_zone(zone.name, {new_soa}, operation);
+    }
+    if (!status) {
+        return status.error();
+    }
+    const auto new_serial = soa_serial(new_soa.rdata);
+    if (new_soa.type != dns::rrtype::SOA || !new_serial) {
+        return Error{operation + ": the new SOA is malformed"};
+    }
+    auto old_soa = select_soa(db, zone);
+    if (!old_soa) {
+        return old_soa.error();
+    }
+    const auto old_serial = soa_serial(old_soa->rdata);
+    if (!old_serial) {
+        return Error{"zone " + zone_text + ": the stored SOA is malformed"};
+    }
+    auto statements = ChangeStatements::prepare(db);
+    if (!statements) {
+        return statements.error();
+    }
+    ExactChange change;
+    change.old_soa = std::move(old_soa.value());
+    change.old_serial = *old_serial;
+    status = apply_removals(statements.value(), zone.id, remove, change.removed,
+                            removals_must_exist ? "RR to remove" : std::string_view());
+    if (status) {
+        status = apply_additions(statements.value(), zone.id, add, change.removed, change.added);
+    }
+    if (status) {
+        // The primary's SOA as it is, serial included (RFC 1995 §4, RFC 5936 §2.2).
+        status = bind_rr(statements->set_soa, zone.id, new_soa, true, false);
+    }
+    if (status) {
+        status = statements->set_soa.run();
+    }
+    if (status) {
+        status = update_zone_serial(db, zone.id, *new_serial);
+    }
+    if (!status) {
+        return status.error();
+    }
+    return change;
 }
 
 }  // namespace tidal::store

@@ -214,4 +214,19 @@ Result<uint64_t> delete_old_journal_entries(sqlite3* db, int64_t zone_id, uint64
     return static_cast<uint64_t>(sqlite3_changes64(db));
 }
 
+Result<uint64_t> delete_journal(sqlite3* db, int64_t zone_id) {
+    auto stmt = Statement::prepare(db, "DELETE FROM journal WHERE zone_id = ?1", "clear journal");
+    if (!stmt) {
+        return stmt.error();
+    }
+    Status status = stmt->bind_int(1, zone_id);
+    if (status) {
+        status = stmt->run();  // journal_rrs go with it (ON DELETE CASCADE)
+    }
+    if (!status) {
+        return status.error();
+    }
+    return static_cast<uint64_t>(sqlite3_changes64(db));
+}
+
 }  // namespace tidal::store

@@ -24,4 +24,8 @@ Result<std::optional<std::vector<JournalEntry>>> select_journal(sqlite3* db, int
 // Deletes all but the newest keep entries of the zone; returns how many were deleted.
 Result<uint64_t> delete_old_journal_entries(sqlite3* db, int64_t zone_id, uint64_t keep);
 
+// Deletes every journal entry of the zone (its history no longer chains to the stored zone, e.g.
+// after a transfer whose serial went backwards); returns how many were deleted.
+Result<uint64_t> delete_journal(sqlite3* db, int64_t zone_id);
+
 }  // namespace tidal::store

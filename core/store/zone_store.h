@@ -47,6 +47,26 @@ struct JournalEntry {
     std::vector<Record> added;
 };
 
+// Replication state of one secondary zone, kept by tidal-sync so a restart resumes where it was,
+// and read by tidald (expired zones answer SERVFAIL; TTLs are bounded by staleness). Times are
+// milliseconds since the Unix epoch; 0 means never / not set.
+struct SyncState {
+    std::string zone;          // lowercased wire apex
+    int64_t last_check = 0;    // last SOA check (or transfer) that reached a primary
+    int64_t last_success = 0;  // last time the zone was confirmed current: an SOA check showing
+                               // no newer serial, or a transfer applied
+    int64_t last_attempt = 0;  // last SOA check or transfer attempted, whatever its outcome
+    int64_t refresh_at = 0;    // next SOA check due (SOA REFRESH after a success)
+    int64_t retry_at = 0;      // next attempt after a failure (SOA RETRY)
+    int64_t expire_at = 0;     // when the zone expires without a success (SOA EXPIRE)
+    bool expired = false;      // expire_at passed without a success: not served (SERVFAIL)
+    std::optional<uint32_t> primary_serial;  // the serial the primary last reported
+    std::string primary_used;                // the remote (id or address) last used
+    std::string last_error;                  // why the last attempt failed; empty after a success
+
+    friend bool operator==(const SyncState&, const SyncState&) = default;
+};
+
 // Thread-compatible: one ZoneStore per thread. Several processes may open the same file (WAL):
 // writers wait for each other (busy timeout 5 s), readers never wait for writers.
 class ZoneStore {
@@ -67,6 +87,8 @@ class ZoneStore {
     Result<std::vector<ZoneInfo>> list_zones();
     // The zone with this apex (any case), or nullopt.
     Result<std::optional<ZoneInfo>> find_zone(std::string_view apex);
+    // The zone's SOA record (one indexed read; for NOTIFY, RFC 1996 §3.7). Error if no zone.
+    Result<Record> soa(std::string_view apex);
     // Number of RRs stored for the zone (an index scan: for tools, not for hot paths).
     Result<uint64_t> count_records(std::string_view apex);
 
@@ -105,6 +127,42 @@ class ZoneStore {
 
     // Drops all but the newest keep journal entries of the zone. Returns how many were dropped.
     Result<uint64_t> trim_journal(std::string_view apex, uint64_t keep);
+
+    // --- Secondary side (tidal-sync): the primary's serials are stored exactly, never bumped. ---
+
+    // Stores a zone received by AXFR (RFC 5936), or by IXFR answered AXFR-style, in one
+    // transaction. records: the whole zone, exactly one SOA at the apex, owners lowercased wire
+    // inside the zone, class IN (duplicates allowed; the first TTL of an RR wins). A missing zone
+    // is created without a journal entry. An existing zone gets only the difference written, and
+    // its serial becomes exactly the SOA's: when that serial is greater (RFC 1982) the journal
+    // gets one entry with the real difference (old SOA + RRs removed, new SOA + RRs added), so
+    // this host serves IXFR to its own secondaries; when it is equal with other contents, older,
+    // or not comparable, a warning is logged and the zone's journal is cleared (history no
+    // longer chains). Identical contents write nothing. On error nothing changes. Returns the
+    // serial now stored.
+    Result<uint32_t> apply_axfr(std::string_view apex, const std::vector<Record>& records);
+
+    // Applies IXFR differences (RFC 1995 §4), oldest first, all in ONE transaction. Each
+    // difference: removed[0] the old SOA, added[0] the new SOA (no other SOA), serial_from and
+    // serial_to equal to those SOAs' serials, serial_from equal to the serial stored at that
+    // point, serial_to greater (RFC 1982), every removed RR present (TTL ignored). Added RRs are
+    // inserted (an RR already stored gets the new TTL). Each difference is journaled as received
+    // (time = now). Any failure (zone missing, history mismatch, an RR to remove not stored, a
+    // record outside the zone) rolls everything back and returns an Error saying which
+    // difference and RR: the caller then falls back to AXFR. An empty list changes nothing.
+    // Returns the serial now stored.
+    Result<uint32_t> apply_ixfr(std::string_view apex,
+                                const std::vector<JournalEntry>& differences);
+
+    // The zone's replication state, or nullopt when none was saved. One indexed read; works on
+    // a ReadOnly store.
+    Result<std::optional<SyncState>> sync_state(std::string_view apex);
+    // Every saved replication state, ordered by zone wire name (for tidald's loader: one query).
+    Result<std::vector<SyncState>> sync_states();
+    // Inserts or replaces the state of state.zone (lowercased before storing). ReadWrite only.
+    Status save_sync_state(const SyncState& state);
+    // Forgets the zone's state (nothing to forget is not an error). ReadWrite only.
+    Status delete_sync_state(std::string_view apex);
 
     // SQLite's PRAGMA data_version: changes when another connection committed. Cheap to poll.
     Result<uint64_t> data_version();

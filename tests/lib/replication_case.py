@@ -10,7 +10,8 @@ transfer and NOTIFY.
             secondary's copy equals the primary's;
     test_3  the converged contents of every zone are equal on all servers;
     test_4  a transfer without the key, with a wrong secret, with a key the server does not
-            know or one it knows but does not allow is refused and changes nothing.
+            know or one it knows but does not allow is refused and changes nothing (asked of
+            the primary, or of whichever server transfer_target() names).
 
 Subclasses set ZONES and EDITS and implement build() (start the servers and set cls.primary
 and cls.secondaries, lib.peers.Peer objects).
@@ -20,7 +21,7 @@ import os
 import time
 import unittest
 
-from . import paths, transfer
+from . import paths, process, transfer
 from .testcase import ServerTestCase
 from .tsigkeys import TsigKey
 
@@ -34,13 +35,14 @@ DEFAULT_EDITS = [
     ("example.test.", [("add", "new1.example.test.", 300, "A", "192.0.2.101")]),
     ("example.test.", [("del", "www.example.test.", "TXT")]),
     ("example.test.", [("set", "mail.example.test.", 600, "A", "192.0.2.125")]),
-    ("example.test.", [("del", "example.test.", "MX", "20 mail2.example.test.")]),
     ("example.test.", [("add", "txt.new1.example.test.", 300, "TXT", '"two words" "and more"')]),
     # Several RRs in one change (one transaction on Knot and BIND, one tidalctl per RR on
     # Tidal) in a zone of ~2260 RRs: an IXFR must carry these and not the whole zone.
     ("big.test.", [("add", "added%d.big.test." % i, 300, "A", "192.0.2.%d" % (100 + i))
                    for i in range(8)] +
      [("del", "many.big.test.", "A", "10.3.0.7"), ("del", "txt.big.test.", "TXT")]),
+    # The zone file says "20 Mail2": names in RDATA match whatever their case (RFC 4343 §3).
+    ("example.test.", [("del", "example.test.", "MX", "20 mail2.example.test.")]),
 ]
 
 
@@ -52,6 +54,7 @@ class ReplicationCase(ServerTestCase):
     ZONES = DEFAULT_ZONES
     EDITS = DEFAULT_EDITS
     INITIAL_TIMEOUT = 20.0   # seconds for every secondary to load every zone
+    PUBLISH_TIMEOUT = 5.0    # seconds for the primary to serve its own new serial
     NOTIFY_TIMEOUT = 5.0     # seconds for a change to arrive by NOTIFY
     REFRESH_TIMEOUT = 10.0   # seconds for a change to arrive after a refresh by hand
 
@@ -131,6 +134,18 @@ class ReplicationCase(ServerTestCase):
         if not type(self).initial_ok:
             self.fail("the secondaries never loaded the zones (test_1 failed): nothing to edit")
 
+    def published_serial(self, zone, before):
+        """The primary's serial once it serves one later than before (bounded wait: tidald
+        publishes a commit within ~100 ms, not at once), else the serial it serves."""
+        seen = [None]
+
+        def newer():
+            seen[0] = self.primary.serial(zone)
+            return seen[0] is not None and transfer.serial_gt(seen[0], before)
+
+        process.wait_until(newer, self.PUBLISH_TIMEOUT)
+        return seen[0]
+
     def wait_all(self, zone, serial, secondaries, timeout):
         """{peer: serial seen} after waiting (one shared deadline) for each to reach serial."""
         deadline = time.monotonic() + timeout
@@ -184,7 +199,7 @@ class ReplicationCase(ServerTestCase):
             marks = {p: p.log_mark() for p in peers}
             before = self.primary.serial(zone)
             self.primary.apply(zone, edits)
-            after = self.primary.serial(zone)
+            after = self.published_serial(zone, before)
             self.assertIsNotNone(after, "the primary stopped serving %s" % zone)
             self.assertTrue(transfer.serial_gt(after, before),
                             "step %d: the primary's serial of %s went from %s to %s" %
@@ -232,13 +247,21 @@ class ReplicationCase(ServerTestCase):
                     self.assertEqual(sec.serial(zone), self.primary.serial(zone))
                     self.assertSameContents(zone, sec)
 
+    def transfer_target(self):
+        """The server whose transfer access control test_4 checks (the primary by default;
+        a Tidal secondary in the secondary tests: it serves transfers too)."""
+        return self.primary
+
     def test_4_transfer_without_the_right_key_is_refused(self):
         zone = self.origins()[0]
-        port = self.primary.port
-        before_serial = self.primary.serial(zone)
-        before = self.primary.contents(zone)
-        sec_serials = {s: s.serial(zone) for s in self.secondaries}
-        good = self.primary.key
+        target = self.transfer_target()
+        port = target.port
+        before_serial = target.serial(zone)
+        self.assertIsNotNone(before_serial, "%s does not serve %s" % (target.label, zone))
+        before = target.contents(zone)
+        others = [p for p in [self.primary] + self.secondaries if p is not target]
+        other_serials = {s: s.serial(zone) for s in others}
+        good = target.key
         attempts = [
             ("AXFR without TSIG", transfer.axfr(port, zone), ("REFUSED", "NOTAUTH")),
             ("IXFR without TSIG", transfer.ixfr(port, zone, 1), ("REFUSED", "NOTAUTH")),
@@ -255,13 +278,13 @@ class ReplicationCase(ServerTestCase):
         for what, xfr, rcodes in attempts:
             with self.subTest(what):
                 self.assertTrue(xfr.refused(), "%s: %s handed out zone data\n%s" % (
-                    what, self.primary.label, xfr.describe()))
+                    what, target.label, xfr.describe()))
                 self.assertIn(xfr.rcode, rcodes, "%s: rcode\n%s" % (what, xfr.describe()))
-        # Nothing changed: the primary's zone, the secondaries' serials; the key still works.
-        self.assertEqual(self.primary.serial(zone), before_serial)
-        after = self.primary.contents(zone)
+        # Nothing changed: the zone there, the other servers' serials; the key still works.
+        self.assertEqual(target.serial(zone), before_serial)
+        after = target.contents(zone)
         self.assertFalse(transfer.describe_difference(before, after, "before", "after"))
-        for s, serial in sec_serials.items():
+        for s, serial in other_serials.items():
             self.assertEqual(s.serial(zone), serial, "%s changed serial" % s.label)
         xfr = transfer.axfr(port, zone, good)
         self.assertTrue(xfr.complete, "AXFR with the right key failed after the refused "

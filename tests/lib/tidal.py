@@ -9,6 +9,7 @@ config; sync_implemented() tells whether this build of tidal-sync replicates at 
 """
 
 import os
+import re
 import subprocess
 
 from . import paths, process
@@ -74,10 +75,14 @@ class TidalServer:
             lines.append("    allow-update: %s" % self._acl(spec.allow_update))
         return lines
 
-    def _write_config(self):
+    def _write_config(self, path=None, state_dir=None):
+        """Writes the config to path (default config_path) with the database and control
+        socket in state_dir (default workdir)."""
+        path = path or self.config_path
+        state_dir = state_dir or self.workdir
         lines = [
-            "database: %s" % os.path.join(self.workdir, "tidal.db"),
-            "control: %s" % os.path.join(self.workdir, "control.sock"),
+            "database: %s" % os.path.join(state_dir, "tidal.db"),
+            "control: %s" % os.path.join(state_dir, "control.sock"),
             "log: {level: %s, target: stderr}" % self.log_level,
             "server:",
             '  listen: ["127.0.0.1:%d"]' % self.port,
@@ -104,7 +109,7 @@ class TidalServer:
                     lines.append("  - {name: %s, role: primary}" % origin)
                 else:
                     lines += self._zone_lines(spec)
-        with open(self.config_path, "w") as f:
+        with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")
 
     def tidalctl(self, *args, timeout=120):
@@ -168,21 +173,20 @@ class TidalServer:
 
     # --- tidal-sync ----------------------------------------------------------------------
 
-    def write_config(self):
-        """Writes the config file now (start() does it too), e.g. to probe tidal-sync."""
-        if self.port is None:
-            self.port = free_port()
-        self._write_config()
-        return self.config_path
-
     def sync_implemented(self, probe_seconds=3.0):
         """(True, "") if tidal-sync replicates; (False, why) if it says it is not implemented
         (exit 1, "not implemented" on stderr) when started with this config. TIDAL_SYNC_READY=1
-        skips the probe. The probe runs tidal-sync for at most probe_seconds."""
+        skips the probe. The probe runs tidal-sync for at most probe_seconds, with the same
+        config but its own database (so it leaves nothing behind in the real one)."""
         if os.environ.get("TIDAL_SYNC_READY") == "1":
             return True, ""
-        self.write_config()
-        argv = [paths.tidal_sync(), "--config", self.config_path]
+        if self.port is None:
+            self.port = free_port()
+        probe_dir = os.path.join(self.workdir, "sync-probe")
+        os.makedirs(probe_dir, exist_ok=True)
+        probe_config = os.path.join(probe_dir, "tidal.yaml")
+        self._write_config(probe_config, probe_dir)
+        argv = [paths.tidal_sync(), "--config", probe_config]
         try:
             done = process.run(argv, timeout=probe_seconds)
         except subprocess.TimeoutExpired:
@@ -191,8 +195,10 @@ class TidalServer:
             return False, "tidal-sync says replication is not implemented: %s" % (
                 done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "")
         if done.returncode == 2:
+            with open(probe_config) as f:
+                text = f.read()
             raise RuntimeError("tidal-sync refuses the test's config (exit 2):\n%s\n--- %s ---\n%s"
-                               % (done.stderr, self.config_path, open(self.config_path).read()))
+                               % (done.stderr, probe_config, text))
         return True, ""
 
     def start_sync(self, settle=0.5):
@@ -209,12 +215,23 @@ class TidalServer:
     # --- edits ---------------------------------------------------------------------------
 
     def record(self, *args):
-        """tidalctl record ARGS... on this host's database; raises when it fails."""
+        """tidalctl record ARGS... on this host's database; raises when it fails. Returns the
+        zone's new serial as tidalctl prints it ("zone NAME serial N"), or None."""
         done = self.tidalctl("record", *[str(a) for a in args])
         if done.returncode != 0:
             raise RuntimeError("tidalctl record %s failed (exit %d):\n%s%s" % (
                 " ".join(str(a) for a in args), done.returncode, done.stdout, done.stderr))
-        return done
+        m = re.search(r"\bserial (\d+)", done.stdout)
+        return int(m.group(1)) if m else None
+
+    def wait_serial(self, zone, serial, timeout=5.0):
+        """Waits (bounded) until tidald serves serial (or later) for zone: a commit is
+        published within ~100 ms, not at once. Raises on timeout."""
+        from . import transfer
+        seen = transfer.wait_for_serial(self.port, zone, serial, timeout)
+        if seen is None or not transfer.serial_ge(seen, serial):
+            raise RuntimeError("tidald still serves %s serial %s %.0f s after the commit of %s"
+                               % (zone, seen, timeout, serial))
 
     def export(self, zone):
         """The zone as tidalctl zone export prints it; raises when it fails."""

@@ -223,9 +223,3 @@ def describe_difference(a, b, name_a="a", name_b="b", limit=40):
         if len(rrs) > limit:
             out.append("  ... %d more only in %s" % (len(rrs) - limit, label))
     return "\n".join(out)
-
-
-def wait_log(server, pattern_fn, timeout, interval=0.1):
-    """Polls server.log_text() until pattern_fn(text) is true (bounded); the last value."""
-    return process.wait_until(lambda: pattern_fn(server.log_text()), timeout, interval)
-

@@ -12,9 +12,11 @@
 
 #include "core/dns/constants.h"
 #include "core/dns/name.h"
+#include "core/zone/rdata_canonical.h"
 #include "core/zone/rr_text.h"
 #include "core/zone/zone_file_reader.h"
 #include "core/zone/zone_file_writer.h"
+#include "tests/unit/dns_test_support.h"
 
 namespace tidal::zone {
 namespace {
@@ -474,3 +476,20 @@ TEST_F(ZoneFileTest, CanonicalOrder) {
 
 }  // namespace
 }  // namespace tidal::zone
+
+namespace tidal::test {
+namespace {
+
+TEST(RdataCanonical, NamesInsideRdataCompareWithoutCase) {
+    const Record upper = record("example.test. 60 IN MX 20 Mail2.Example.TEST.");
+    const Record lower = record("example.test. 60 IN MX 20 mail2.example.test.");
+    EXPECT_NE(upper.rdata, lower.rdata);
+    EXPECT_TRUE(zone::same_rdata(upper.type, upper.rdata, lower.rdata));
+    // TXT is not a name: its case matters.
+    const Record txt_a = record("example.test. 60 IN TXT \"Hello\"");
+    const Record txt_b = record("example.test. 60 IN TXT \"hello\"");
+    EXPECT_FALSE(zone::same_rdata(txt_a.type, txt_a.rdata, txt_b.rdata));
+}
+
+}  // namespace
+}  // namespace tidal::test
