@@ -4,19 +4,23 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <thread>
 
 #include "core/dns/name.h"
 #include "core/store/zone_store.h"
+#include "core/xfr/transfer_client.h"
+#include "core/zone/serial_arith.h"
 #include "zone-sync/notify_client.h"
 
 namespace tidal::sync {
 
 NotifySender::NotifySender(uv_loop_t* loop, std::string apex, std::string database,
-                           std::vector<PrimaryTarget> targets)
+                           std::vector<PrimaryTarget> targets, std::optional<xfr::Endpoint> local)
     : loop_(loop),
       apex_(std::move(apex)),
       database_(std::move(database)),
       targets_(std::move(targets)),
+      local_(std::move(local)),
       pending_(targets_.size(), false),
       errors_(targets_.size()) {
     uv_timer_init(loop_, &timer_);
@@ -54,6 +58,25 @@ void NotifySender::on_work(uv_work_t* work) {
     self->sent_.clear();
     auto store = store::ZoneStore::open(self->database_, store::ZoneStore::Mode::ReadOnly);
     auto soa = store ? store.value()->soa(self->apex_) : Result<Record>(store.error());
+    if (soa && self->local_) {
+        // Wait (bounded: 3 s) until this host's tidald serves the committed serial.
+        const uint32_t want =
+            uint32_t(soa->rdata.size() >= 20
+                         ? (uint32_t(uint8_t(soa->rdata[soa->rdata.size() - 20])) << 24) |
+                               (uint32_t(uint8_t(soa->rdata[soa->rdata.size() - 19])) << 16) |
+                               (uint32_t(uint8_t(soa->rdata[soa->rdata.size() - 18])) << 8) |
+                               uint8_t(soa->rdata[soa->rdata.size() - 17])
+                         : 0);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto served = xfr::query_soa_serial(*self->local_, self->apex_, nullptr,
+                                                std::chrono::milliseconds(200));
+            if (served && !zone::serial_gt(want, served.value())) {
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
     for (size_t i = 0; i < self->targets_.size(); ++i) {
         if (!self->pending_[i]) {
             continue;

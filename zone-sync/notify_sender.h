@@ -4,6 +4,7 @@
 #include <uv.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,10 @@ namespace tidal::sync {
 // or a newer change starts a new round.
 class NotifySender {
   public:
+    // local: this host's tidald. A NOTIFY goes out only once tidald serves the new serial, or
+    // secondaries that ask it for the SOA (Knot, BIND) would see the old one and stop there.
     NotifySender(uv_loop_t* loop, std::string apex, std::string database,
-                 std::vector<PrimaryTarget> targets);
+                 std::vector<PrimaryTarget> targets, std::optional<xfr::Endpoint> local);
     NotifySender(const NotifySender&) = delete;
     NotifySender& operator=(const NotifySender&) = delete;
 
@@ -40,6 +43,7 @@ class NotifySender {
     std::string apex_;
     std::string database_;
     std::vector<PrimaryTarget> targets_;
+    std::optional<xfr::Endpoint> local_;
     std::vector<bool> pending_;        // targets still to be told, this round
     std::vector<std::string> errors_;  // last error per target (work thread writes, loop reads)
     std::vector<std::string> sent_;    // targets that answered in the last round

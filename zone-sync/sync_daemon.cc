@@ -7,6 +7,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -38,6 +39,24 @@ std::vector<PrimaryTarget> targets_of(const std::vector<std::string>& remote_ids
 }
 
 }  // namespace
+
+std::optional<xfr::Endpoint> SyncDaemon::local_server() const {
+    if (config_.server.listen.empty()) {
+        return std::nullopt;
+    }
+    const config::ListenAddress& listen = config_.server.listen.front();
+    xfr::Endpoint endpoint;
+    endpoint.port = listen.port;
+    // A wildcard listen address is reached through loopback.
+    if (listen.host == "0.0.0.0") {
+        endpoint.address = "127.0.0.1";
+    } else if (listen.host == "::") {
+        endpoint.address = "::1";
+    } else {
+        endpoint.address = listen.host;
+    }
+    return endpoint;
+}
 
 SyncDaemon::SyncDaemon(std::string config_path, config::Config config)
     : config_path_(std::move(config_path)), config_(std::move(config)) {}
@@ -104,9 +123,10 @@ Status SyncDaemon::build_zones() {
             secondaries_.emplace(zone.name_wire, std::move(secondary));
         }
         if (!zone.notify.empty()) {
-            notifiers_.emplace(zone.name_wire, std::make_unique<NotifySender>(
-                                                   &loop_, zone.name_wire, config_.database,
-                                                   targets_of(zone.notify, config_, *keys_)));
+            notifiers_.emplace(zone.name_wire,
+                               std::make_unique<NotifySender>(
+                                   &loop_, zone.name_wire, config_.database,
+                                   targets_of(zone.notify, config_, *keys_), local_server()));
         }
     }
     for (auto& [apex, secondary] : secondaries_) {
@@ -168,6 +188,17 @@ int SyncDaemon::run() {
     uv_timer_init(&loop_, &poll_timer_);
     poll_timer_.data = this;
     uv_timer_start(&poll_timer_, &SyncDaemon::on_poll_timer, 0, kPollIntervalMs);
+    // systemd's watchdog (WatchdogSec=): a keep-alive at half the interval, from this loop, so
+    // a stuck loop is noticed.
+    uint64_t watchdog_usec = 0;
+    if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+        uv_timer_init(&loop_, &watchdog_timer_);
+        watchdog_timer_.data = this;
+        const uint64_t every_ms = std::max<uint64_t>(watchdog_usec / 2000, 1);
+        uv_timer_start(
+            &watchdog_timer_, [](uv_timer_t*) { sd_notify(0, "WATCHDOG=1"); }, every_ms, every_ms);
+        watchdog_active_ = true;
+    }
     sd_notifyf(0, "READY=1\nSTATUS=replicating %zu secondary zones", secondaries_.size());
     uv_run(&loop_, UV_RUN_DEFAULT);
     reader_.reset();
@@ -195,6 +226,9 @@ void SyncDaemon::stop() {
     uv_poll_stop(&control_poll_);
     close_zones([this]() {
         uv_close(reinterpret_cast<uv_handle_t*>(&poll_timer_), nullptr);
+        if (watchdog_active_) {
+            uv_close(reinterpret_cast<uv_handle_t*>(&watchdog_timer_), nullptr);
+        }
         uv_close(reinterpret_cast<uv_handle_t*>(&control_poll_), nullptr);
         for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_}) {
             uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);

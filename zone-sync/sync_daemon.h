@@ -36,6 +36,8 @@ class SyncDaemon {
     static void on_control(uv_poll_t* handle, int status, int events);
 
     Status open_control_socket();
+    // This host's tidald, as tidal-sync reaches it to see what it serves.
+    std::optional<xfr::Endpoint> local_server() const;
     Status build_zones();
     void close_zones(std::function<void()> then);
     void poll_store();
@@ -49,6 +51,8 @@ class SyncDaemon {
     uv_loop_t loop_{};
     uv_signal_t sigterm_{}, sigint_{}, sighup_{};
     uv_timer_t poll_timer_{};
+    uv_timer_t watchdog_timer_{};
+    bool watchdog_active_ = false;
     uv_poll_t control_poll_{};
     int control_fd_ = -1;
     std::unique_ptr<store::ZoneStore> reader_;  // read-only, for polling serials

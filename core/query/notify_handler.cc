@@ -39,11 +39,21 @@ size_t answer_notify(const ParsedQuery& query, const uint8_t* packet, size_t siz
     MessageWriter writer;
     writer.begin(out, capacity);
     writer.set_id(query.id);
-    writer.set_flags(uint16_t(dns::flag::QR | dns::flag::AA | (query.flags & 0x7800)));
+    writer.set_flags(uint16_t(dns::flag::QR | (query.flags & 0x7800)));
+    if (query.has_edns) {
+        writer.reserve(MessageWriter::kOptSize);
+    }
     (void)writer.write_question(query.question, query.question_size, query.qname_size);
 
     auto finish = [&](uint8_t rcode) -> size_t {
         writer.set_rcode(rcode);
+        if (rcode == dns::rcode::NOERROR) {
+            writer.add_flags(dns::flag::AA);  // RFC 1996 §4.7: the answer to an accepted NOTIFY
+        }
+        if (query.has_edns) {
+            writer.release(MessageWriter::kOptSize);
+            (void)writer.write_opt(1232, 0, query.edns_do);  // RFC 6891 §7: EDNS in, EDNS out
+        }
         size_t n = writer.finish();
         if (check.status == tsig::RequestCheck::Status::Valid) {
             const size_t signed_size =

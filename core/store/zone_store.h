@@ -132,7 +132,8 @@ class ZoneStore {
 
     // Stores a zone received by AXFR (RFC 5936), or by IXFR answered AXFR-style, in one
     // transaction. records: the whole zone, exactly one SOA at the apex, owners lowercased wire
-    // inside the zone, class IN (duplicates allowed; the first TTL of an RR wins). A missing zone
+    // inside the zone, class IN (duplicates allowed; the first TTL of an RR wins; pass an rvalue
+    // to save a copy of a large zone: the records are sorted in place). A missing zone
     // is created without a journal entry. An existing zone gets only the difference written, and
     // its serial becomes exactly the SOA's: when that serial is greater (RFC 1982) the journal
     // gets one entry with the real difference (old SOA + RRs removed, new SOA + RRs added), so
@@ -140,7 +141,7 @@ class ZoneStore {
     // or not comparable, a warning is logged and the zone's journal is cleared (history no
     // longer chains). Identical contents write nothing. On error nothing changes. Returns the
     // serial now stored.
-    Result<uint32_t> apply_axfr(std::string_view apex, const std::vector<Record>& records);
+    Result<uint32_t> apply_axfr(std::string_view apex, std::vector<Record> records);
 
     // Applies IXFR differences (RFC 1995 §4), oldest first, all in ONE transaction. Each
     // difference: removed[0] the old SOA, added[0] the new SOA (no other SOA), serial_from and

@@ -4,7 +4,7 @@ or be answered wrongly, whether the new configuration is good or broken.
 
 One tidald (2 workers, 127.0.0.1 and ::1) serves example.test. Meanwhile, until the reloads are
 done:
-- two threads send raw UDP queries one after the other (2 s timeout each),
+- two threads send raw UDP queries one after the other (3 s timeout each),
 - one thread keeps one TCP connection and sends one query after another on it (RFC 7766), so
   a reload that closed connections would show,
 - one thread runs `dig -f` batches over UDP and TCP (+tries=1: a lost packet is not retried),
@@ -46,7 +46,7 @@ ABSENT_ZONE = "absent.test."  # configured in some configurations, never in the 
 WWW = "www.example.test."
 WWW_A = bytes([192, 0, 2, 80])
 A = wire.TYPES["A"]
-QUERY_TIMEOUT = 2.0
+QUERY_TIMEOUT = 3.0
 RELOAD_TIMEOUT = 15.0
 LOAD_DEADLINE = 240.0  # no generator runs longer than this, whatever happens
 
@@ -169,7 +169,7 @@ def tcp_load(host, port, stop, counter, failures):
 
 def dig_load(host, port, batch_file, batch_size, stop, counter, failures):
     deadline = time.monotonic() + LOAD_DEADLINE
-    argv = [paths.dig(), "@" + host, "-p", str(port), "+tries=1", "+time=2", "+norec",
+    argv = [paths.dig(), "@" + host, "-p", str(port), "+tries=1", "+time=3", "+norec",
             "-f", batch_file]
     while not stop.is_set() and time.monotonic() < deadline:
         try:

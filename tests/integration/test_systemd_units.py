@@ -10,7 +10,7 @@
   root; the example configuration installed as /etc/tidal/tidal.yaml is valid for all three
   programs and an operator's edited file survives a second install;
 - `cpack -G DEB` builds a package with the same layout, /etc/tidal/tidal.yaml as a conffile and
-  maintainer scripts that enable and start tidald.service.
+  maintainer scripts that enable and start tidald.service and tidal-sync.service.
 
 Installs always go into a DESTDIR under a temporary directory, never onto this host. Booting the
 units under a real systemd is test_systemd_boot.py (optional, it needs a Debian root).
@@ -413,7 +413,7 @@ class DebianPackageTest(unittest.TestCase):
         depends = self.field("Depends")
         # dpkg-shlibdeps found the shared libraries the binaries link.
         for library in ("libc6", "libldns3", "libuv1", "libsqlite3-0", "libsystemd0",
-                        "libyaml-cpp", "init-system-helpers"):
+                        "libyaml-cpp", "init-system-helpers", "procps"):
             with self.subTest(library=library):
                 self.assertIn(library, depends)
 
@@ -430,7 +430,7 @@ class DebianPackageTest(unittest.TestCase):
                 self.assertNotIn("@", self.control_file(script), "unsubstituted @VAR@")
         postinst = self.control_file("postinst")
         self.assertIn("systemd-sysusers tidal.conf", postinst)
-        self.assertRegex(postinst, r"for unit in tidald\.service; do")
+        self.assertRegex(postinst, r"for unit in tidald\.service tidal-sync\.service; do")
         self.assertIn('deb-systemd-helper enable "$unit"', postinst)
         self.assertIn("deb-systemd-invoke $_dh_action", postinst)
         self.assertIn("deb-systemd-invoke stop tidal-sync.service tidald.service",

@@ -655,6 +655,29 @@ TEST(FakePrimary, TruncatedSoaAnswerIsAskedAgainOverTcp) {
     EXPECT_TRUE(soa->over_tcp);
 }
 
+TEST(FakePrimary, SoaAnswerCarriesEdnsExpire) {
+    FakeUdpPrimary primary([](const std::vector<uint8_t>& query) {
+        // The query asked for EXPIRE (RFC 7314 §2): an OPT with an empty option 9.
+        auto q = test::parse(query.data(), query.size());
+        const ldns_rdf* options = ldns_pkt_edns_data(q.get());
+        const bool asked = options != nullptr && ldns_rdf_size(options) == 4 &&
+                           ldns_rdf_data(options)[1] == 9 && ldns_rdf_data(options)[3] == 0;
+        auto answer = make_answer(query, {soa_text(8)});
+        if (asked) {
+            // OPT: root, type 41, payload 1232, TTL 0, EXPIRE = 86400.
+            const uint8_t opt[] = {0, 0, 41, 0x04, 0xD0, 0, 0, 0,    0,   0,
+                                   8, 0, 9,  0,    4,    0, 1, 0x51, 0x80};
+            answer.insert(answer.end(), opt, opt + sizeof opt);
+            answer[11] = 1;  // ARCOUNT
+        }
+        return std::vector<std::vector<uint8_t>>{answer};
+    });
+    auto soa = query_soa(primary.endpoint(), test::wire_name(kZone), nullptr, 1s);
+    ASSERT_TRUE(soa.ok()) << soa.error().message;
+    ASSERT_TRUE(soa->expire);
+    EXPECT_EQ(*soa->expire, 86400u);
+}
+
 TEST(FakePrimary, SoaAnswerWithoutAaOrSoaIsAnError) {
     FakeUdpPrimary primary([](const std::vector<uint8_t>& query) {
         auto answer = make_answer(query, {"example.test. 300 IN A 192.0.2.1"});

@@ -12,6 +12,7 @@
 
 #include "core/dns/constants.h"
 #include "core/dns/name.h"
+#include "core/store/schema.h"
 #include "core/store/zone_store.h"
 #include "core/zone/rr_text.h"
 #include "core/zone/soa_rdata.h"
@@ -101,7 +102,7 @@ class ZoneStoreTest : public ::testing::Test {
 TEST_F(ZoneStoreTest, FreshFileIsMigratedToWalWithTheSchema) {
     auto store = open();
     ASSERT_TRUE(store);
-    EXPECT_EQ(query_int("PRAGMA user_version"), 1);
+    EXPECT_EQ(query_int("PRAGMA user_version"), store::current_schema_version());
     EXPECT_EQ(query_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
                         "('zones', 'records', 'journal', 'journal_rrs')"),
               4);
