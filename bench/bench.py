@@ -345,9 +345,10 @@ def main():
     seconds = bench.options_base["seconds"]
     try:
         out.keep("## Results of %s UTC\n" % now.strftime("%Y-%m-%d %H:%M"))
-        out.keep("Command: `BENCH_RUNS=%d BENCH_SECONDS=%d make bench` (medians of %d runs of "
+        out.keep("Command: `BENCH_RUNS=%d BENCH_SECONDS=%d make bench` (or bench/run.sh on a "
+                 "build made by it; medians of %d runs of "
                  "%d s each, after a %d s warm-up; servers and dnsperf at nice %d; dnsperf -c %d "
-                 "-q %d%s)." %
+                 "-q %d%s; answers per server CPU-second: median (lowest–highest run))." %
                  (bench.runs, seconds, bench.runs, seconds, bench.options_base["warmup"],
                   bench.options_base["nice"],
                   bench.options_base["clients"], bench.options_base["outstanding"],

@@ -23,6 +23,8 @@ def median_rows(rows):
         for metric in METRICS:
             med[metric] = statistics.median(r[metric] for r in group)
         med["lost_max"] = max(r["lost"] for r in group)
+        med["answers_per_cpu_s_min"] = min(r["answers_per_cpu_s"] for r in group)
+        med["answers_per_cpu_s_max"] = max(r["answers_per_cpu_s"] for r in group)
         out.append(med)
     return out
 
@@ -43,7 +45,8 @@ def _ratio(a, b):
 
 
 def server_table(medians, scenario, servers):
-    """The Markdown table of one scenario: a row per server, then Tidal/X ratio rows."""
+    """The Markdown table of one scenario: a row per server, then Tidal/X ratio rows. Answers
+    per server CPU-second show the median and, in parentheses, the lowest and highest run."""
     by_server = {m["server"]: m for m in medians if m["scenario"] == scenario}
     lines = [
         "| server | qps | server CPU | answers per server CPU-second | mean latency | "
@@ -54,8 +57,12 @@ def server_table(medians, scenario, servers):
         m = by_server.get(name)
         if m is None:
             continue
-        lines.append("| %s | %s | %.0f %% | %s | %.3f ms | %d | %.1f MiB (%s) | %.2f s |" % (
-            name, _fmt_k(m["qps"]), m["cpu_pct"], _fmt_k(m["answers_per_cpu_s"]),
+        spread = ""
+        if m["runs"] > 1:
+            spread = " (%.0f–%.0f)" % (m["answers_per_cpu_s_min"] / 1000.0,
+                                       m["answers_per_cpu_s_max"] / 1000.0)
+        lines.append("| %s | %s | %.0f %% | %s%s | %.3f ms | %d | %.1f MiB (%s) | %.2f s |" % (
+            name, _fmt_k(m["qps"]), m["cpu_pct"], _fmt_k(m["answers_per_cpu_s"]), spread,
             m["latency_ms"], m["lost"], m["mem_mib"], m["mem_kind"], m["load_s"]))
     tidal = by_server.get("Tidal")
     for name in servers:
@@ -91,7 +98,7 @@ def goals(medians, scenario):
         out.append(("memory after load ≤ Knot's", "%.1f vs %.1f MiB" % (tidal["mem_mib"],
                                                                         knot["mem_mib"]),
                     tidal["mem_mib"] <= knot["mem_mib"]))
-        out.append(("load to first answer ≤ Knot's", "%.2f vs %.2f s" % (tidal["load_s"],
+        out.append(("load to first answer ≤ Knot's", "%.3f vs %.3f s" % (tidal["load_s"],
                                                                          knot["load_s"]),
                     tidal["load_s"] <= knot["load_s"]))
     out.append(("zero lost queries (every run)", "%d lost at most" % tidal["lost_max"],
