@@ -3,7 +3,10 @@ refuse a bad one with exit status 2 and file:line on stderr (INTERFACE.md)."""
 
 import os
 import re
+import signal
+import socket
 import subprocess
+import time
 import tempfile
 import unittest
 
@@ -59,6 +62,13 @@ BAD = {
         "zones:\n  - name: example.net.\n    role: secondary\n", 3, ["primaries"]),
     "yaml-syntax": ("log:\n  level: info\n\ttarget: stderr\n", 3, ["YAML"]),
 }
+
+
+def free_loopback_port():
+    """A UDP port on 127.0.0.1 nobody listens on (the kernel picked it and we let it go)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class ConfigCliBase(unittest.TestCase):
@@ -127,11 +137,33 @@ class TidalSyncTest(ConfigCliBase):
         result = run(self.sync, "--config", path)
         self.assert_refused(result, path, line, words)
 
-    def test_daemon_says_replication_is_not_implemented(self):
-        # Replication is a later feature: the daemon must say so and fail, not idle silently.
-        result = run(self.sync, "--config", self.good_file())
-        self.assertEqual(result.returncode, 1, result.stderr)
-        self.assertIn("not implemented", result.stderr)
+    def test_daemon_runs_on_a_good_file_and_stops_cleanly(self):
+        # A good file: the daemon starts, says it is replicating, and SIGTERM stops it with 0.
+        # Every remote on loopback: a running tidal-sync really sends SOA queries and NOTIFYs.
+        config = self.write("run.yaml", GOOD.format(tmp=self.tmp.name).replace(
+            "192.0.2.1:53", "127.0.0.1:%d" % free_loopback_port()))
+        self.assertNotIn("192.0.2.", open(config).read())
+        log_path = os.path.join(self.tmp.name, "sync.log")
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen([self.sync, "--config", config], stdout=log,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 20
+            text = ""
+            while time.monotonic() < deadline and "replicating" not in text:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+                with open(log_path, errors="replace") as f:
+                    text = f.read()
+            self.assertIn("replicating", text)
+            self.assertIsNone(proc.poll(), text)
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(timeout=20), 0, text)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
 
 
 class TidalctlConfigCheckTest(ConfigCliBase):
