@@ -9,24 +9,9 @@
 
 #include "core/control/control_message.h"
 #include "core/dns/name.h"
+#include "core/util/socket_address.h"
 
 namespace tidal::server {
-
-namespace {
-
-std::string peer_text(const sockaddr* peer) {
-    char host[INET6_ADDRSTRLEN] = "";
-    if (peer != nullptr && peer->sa_family == AF_INET) {
-        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(peer)->sin_addr, host,
-                  sizeof host);
-    } else if (peer != nullptr && peer->sa_family == AF_INET6) {
-        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr, host,
-                  sizeof host);
-    }
-    return host;
-}
-
-}  // namespace
 
 ControlNotifier::ControlNotifier(std::string control_path)
     : path_(std::move(control_path)), fd_(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
@@ -43,7 +28,7 @@ void ControlNotifier::notify(std::string_view apex, std::optional<uint32_t> seri
     message.kind = control::Message::Kind::Notify;
     message.zone = std::string(apex);
     message.serial = serial;
-    message.peer = peer_text(peer);
+    message.peer = address_text(peer);
     const bool delivered = fd_ >= 0 && control::send_datagram(fd_, path_, message);
     spdlog::info("NOTIFY for {} serial {} from {}{}", dns::name_to_text(apex),
                  serial ? std::to_string(*serial) : "-", message.peer,

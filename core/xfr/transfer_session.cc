@@ -9,23 +9,12 @@
 #include "core/dns/constants.h"
 #include "core/dns/name.h"
 #include "core/store/zone_store.h"
+#include "core/util/socket_address.h"
 #include "core/zone/serial_arith.h"
 
 namespace tidal::xfr {
 
 namespace {
-
-std::string address_text(const sockaddr* peer) {
-    char host[INET6_ADDRSTRLEN] = "?";
-    if (peer != nullptr && peer->sa_family == AF_INET) {
-        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(peer)->sin_addr, host,
-                  sizeof host);
-    } else if (peer != nullptr && peer->sa_family == AF_INET6) {
-        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr, host,
-                  sizeof host);
-    }
-    return host;
-}
 
 // The client's serial from the SOA in the authority section of an IXFR request (RFC 1995 §3).
 bool ixfr_client_serial(const uint8_t* message, size_t size, uint32_t& serial) {
@@ -69,7 +58,7 @@ TransferSession::TransferSession(std::shared_ptr<const snapshot::ZoneSet> zones,
                                  uint64_t now)
     : zones_(std::move(zones)),
       query_(reinterpret_cast<const char*>(query), size),
-      peer_text_(address_text(peer)) {
+      peer_text_(tidal::address_text(peer)) {
     const auto* msg = reinterpret_cast<const uint8_t*>(query_.data());
     query::parse_query(msg, size, parsed_);
     kind_ = parsed_.qtype == dns::rrtype::AXFR ? "AXFR" : "IXFR";
