@@ -67,14 +67,7 @@ Status load_rrs(sqlite3* db, int64_t journal_id, JournalEntry& entry) {
     if (!status) {
         return status;
     }
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!row.value()) {
-            return Status::success();
-        }
+    return stmt->for_each_row([&] {
         Record rr;
         rr.owner = stmt->column_blob(1);
         rr.type = static_cast<uint16_t>(stmt->column_int(2));
@@ -82,7 +75,7 @@ Status load_rrs(sqlite3* db, int64_t journal_id, JournalEntry& entry) {
         rr.ttl = static_cast<uint32_t>(stmt->column_int(4));
         rr.rdata = stmt->column_blob(5);
         (stmt->column_int(0) == kOpRemoved ? entry.removed : entry.added).push_back(std::move(rr));
-    }
+    });
 }
 
 }  // namespace
@@ -146,16 +139,12 @@ Result<std::optional<std::vector<JournalEntry>>> select_journal(sqlite3* db, int
         return status.error();
     }
     std::vector<EntryHead> heads;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!row.value()) {
-            break;
-        }
+    Status rows = stmt->for_each_row([&] {
         heads.push_back({stmt->column_int(0), static_cast<uint32_t>(stmt->column_int(1)),
                          static_cast<uint32_t>(stmt->column_int(2)), stmt->column_int(3)});
+    });
+    if (!rows) {
+        return rows.error();
     }
     // The newest entry starting at serial_from whose successors chain up to the current serial
     // (serials may repeat after 2^32 changes, so search from the end).

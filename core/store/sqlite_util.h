@@ -40,6 +40,20 @@ class Statement {
     Result<bool> step();
     // Steps until done (for statements that return no rows or whose rows are not needed).
     Status run();
+    // Steps until done, calling on_row() while each row is current (read it with column_*).
+    template <typename OnRow>
+    Status for_each_row(OnRow&& on_row) {
+        for (;;) {
+            auto row = step();
+            if (!row) {
+                return row.error();
+            }
+            if (!row.value()) {
+                return Status::success();
+            }
+            on_row();
+        }
+    }
     // Clears bindings and rewinds, ready for the next batch row.
     void reset();
 

@@ -70,16 +70,11 @@ Result<std::vector<SyncState>> ZoneStore::sync_states() {
         return stmt.error();
     }
     std::vector<SyncState> states;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!row.value()) {
-            return states;
-        }
-        states.push_back(read_row(stmt.value()));
+    Status rows = stmt->for_each_row([&] { states.push_back(read_row(stmt.value())); });
+    if (!rows) {
+        return rows.error();
     }
+    return states;
 }
 
 Status ZoneStore::save_sync_state(const SyncState& state) {

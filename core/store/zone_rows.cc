@@ -47,14 +47,7 @@ Result<std::vector<Record>> select_records(sqlite3* db, int64_t zone_id) {
         return bound.error();
     }
     std::vector<Record> records;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!row.value()) {
-            break;
-        }
+    Status rows = stmt->for_each_row([&] {
         Record rr;
         rr.owner = stmt->column_blob(0);
         rr.type = static_cast<uint16_t>(stmt->column_int(1));
@@ -62,6 +55,9 @@ Result<std::vector<Record>> select_records(sqlite3* db, int64_t zone_id) {
         rr.ttl = static_cast<uint32_t>(stmt->column_int(3));
         rr.rdata = stmt->column_blob(4);
         records.push_back(std::move(rr));
+    });
+    if (!rows) {
+        return rows.error();
     }
     return records;
 }

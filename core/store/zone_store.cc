@@ -190,17 +190,14 @@ Result<std::vector<ZoneInfo>> ZoneStore::list_zones() {
         return stmt.error();
     }
     std::vector<ZoneInfo> zones;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!row.value()) {
-            return zones;
-        }
+    Status rows = stmt->for_each_row([&] {
         zones.push_back({stmt->column_int(0), stmt->column_blob(1),
                          static_cast<uint32_t>(stmt->column_int(2))});
+    });
+    if (!rows) {
+        return rows.error();
     }
+    return zones;
 }
 
 Result<std::optional<ZoneInfo>> ZoneStore::find_zone(std::string_view apex) {
