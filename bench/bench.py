@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Tidal side by side with Knot DNS and NSD on this machine (issue 6); run by `make bench`.
 
-Usage: bench/bench.py --build BUILD_DIR [--out DIR]
+Usage: bench/bench.py --build BUILD_DIR [--out DIR] [--only propagation]
+
+--only propagation runs the propagation benchmark alone (1 primary → 3 secondaries of Tidal,
+Knot and BIND; knobs BENCH_PROPAGATION_* in bench/benchlib/propagation.py).
 
 Every knob is an environment variable (defaults in brackets):
   BENCH_RUNS [3]           runs per server and scenario; the tables show medians
@@ -17,6 +20,9 @@ Every knob is an environment variable (defaults in brackets):
   BENCH_PERF [1]           perf record of each server under load (when perf works)
   BENCH_PERF_SECONDS [10]
   BENCH_MICRO [1]          run BUILD/bench/micro/tidal_micro_bench when it was built
+  BENCH_PROPAGATION [1]    the propagation table (1 primary -> 3 secondaries of Tidal, Knot,
+                           BIND; about an hour with the defaults, BIND's 5 s notify-delay
+                           dominating; BENCH_PROPAGATION_* knobs in benchlib/propagation.py)
   BENCH_CLIENTS [8], BENCH_OUTSTANDING [200]   dnsperf -c and -q
   BENCH_DNSPERF_ARGS []    more dnsperf arguments, e.g. "-e" for EDNS
   BENCH_KEEP [0]           keep the temporary directory (configs, logs, databases)
@@ -316,17 +322,33 @@ def latency_table(rows_by_zone):
     return "\n".join(lines)
 
 
+def finish_report(out, out_dir, started, link_latest=True):
+    """Writes report.md and (a full run) points bench/results/latest at out_dir."""
+    out.keep("Total bench time: %.0f s." % (time.monotonic() - started))
+    with open(os.path.join(out_dir, "report.md"), "w") as f:
+        f.write("\n".join(out.parts) + "\n")
+    latest = os.path.join(HERE, "results", "latest")
+    if link_latest and os.path.dirname(out_dir) == os.path.dirname(latest):
+        if os.path.islink(latest):
+            os.remove(latest)
+        if not os.path.exists(latest):
+            os.symlink(os.path.basename(out_dir), latest)
+    print("\nreport: %s" % os.path.join(out_dir, "report.md"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", required=True, help="Release build directory (build/)")
     parser.add_argument("--out", help="results directory (default bench/results/<date-time>)")
+    parser.add_argument("--only", choices=["propagation"],
+                        help="run only this part (its report.md has only its table)")
     args = parser.parse_args()
     build = os.path.abspath(args.build)
-    for binary in ("server/tidald", "tools/tidalctl"):
+    for binary in ("server/tidald", "tools/tidalctl", "zone-sync/tidal-sync"):
         if not os.access(os.path.join(build, binary), os.X_OK):
             sys.exit("bench: %s/%s not found: build first (make bench does)" % (build, binary))
-    for tool in ("taskset", "dnsperf"):
+    for tool in ("taskset", "dnsperf") if not args.only else ():
         if shutil.which(tool) is None:
             sys.exit("bench: %s not found (bench/run.sh installs it)" % tool)
     if os.cpu_count() < 2:
@@ -345,15 +367,19 @@ def main():
     seconds = bench.options_base["seconds"]
     try:
         out.keep("## Results of %s UTC\n" % now.strftime("%Y-%m-%d %H:%M"))
-        out.keep("Command: `BENCH_RUNS=%d BENCH_SECONDS=%d make bench` (or bench/run.sh on a "
-                 "build made by it; medians of %d runs of "
-                 "%d s each, after a %d s warm-up; servers and dnsperf at nice %d; dnsperf -c %d "
-                 "-q %d%s; answers per server CPU-second: median (lowest–highest run))." %
-                 (bench.runs, seconds, bench.runs, seconds, bench.options_base["warmup"],
-                  bench.options_base["nice"],
-                  bench.options_base["clients"], bench.options_base["outstanding"],
-                  (" " + " ".join(bench.options_base["dnsperf_extra"]))
-                  if bench.options_base["dnsperf_extra"] else ""))
+        if args.only:
+            out.keep("Command: `bench/bench.py --build %s --only %s` (BENCH_PROPAGATION_* knobs "
+                     "in bench/benchlib/propagation.py)." % (build, args.only))
+        else:
+            out.keep("Command: `BENCH_RUNS=%d BENCH_SECONDS=%d make bench` (or bench/run.sh on a "
+                     "build made by it; medians of %d runs of %d s each, after a %d s warm-up; "
+                     "servers and dnsperf at nice %d; dnsperf -c %d -q %d%s; answers per server "
+                     "CPU-second: median (lowest–highest run))." %
+                     (bench.runs, seconds, bench.runs, seconds, bench.options_base["warmup"],
+                      bench.options_base["nice"],
+                      bench.options_base["clients"], bench.options_base["outstanding"],
+                      (" " + " ".join(bench.options_base["dnsperf_extra"]))
+                      if bench.options_base["dnsperf_extra"] else ""))
         out.keep("Machine: %s." % machine_description(build))
         out.keep("Load average at the start: %.2f; CPUs %.0f %% busy with other work (it steals "
                  "CPU from the pinned processes; answers per server CPU-second is the figure "
@@ -366,6 +392,11 @@ def main():
         data = os.path.join(build, "bench-data")
         names = env_int("BENCH_NAMES", 100000)
         queries = env_int("BENCH_QUERIES", 1000000)
+        if args.only == "propagation":
+            out.keep("\n### Propagation (issue 3 point 9, issue 6 point 4)\n")
+            out.keep(propagation.run(build, out_dir, data, tmp, out.say, queries))
+            finish_report(out, out_dir, started, link_latest=False)
+            return 0
         zone, qfile, layout = gen_zone.generate(data, "names%d" % names, ORIGIN, names=names,
                                                 queries=queries)
         out.say("zone %s: %d names, %d records; %s: %d queries" %
@@ -444,8 +475,9 @@ def main():
                          "whatever the zone size.\n")
                 out.keep(latency_table(latency))
 
-        out.keep("\n### Propagation (issue 6, point 4)\n")
-        out.keep(propagation.run())
+        if env_int("BENCH_PROPAGATION", 1):
+            out.keep("\n### Propagation (issue 3 point 9, issue 6 point 4)\n")
+            out.keep(propagation.run(build, out_dir, data, tmp, out.say, queries))
 
         if env_int("BENCH_MICRO", 1):
             table = bench.micro()
@@ -465,18 +497,9 @@ def main():
                                         "Tidal, Knot, NSD — %s UTC" %
                                         now.strftime("%Y-%m-%d %H:%M"), bench.labels)
         out.keep("\nFiles: `runs.csv` (every run), `summary.csv` (medians), "
-                 "`commit_latency.csv`, %s." % ("`chart.png`" if chart else
-                                                "no chart (gnuplot: %s)" % why.strip()[:200]))
-        out.keep("Total bench time: %.0f s." % (time.monotonic() - started))
-        with open(os.path.join(out_dir, "report.md"), "w") as f:
-            f.write("\n".join(out.parts) + "\n")
-        latest = os.path.join(HERE, "results", "latest")
-        if os.path.dirname(out_dir) == os.path.dirname(latest):
-            if os.path.islink(latest):
-                os.remove(latest)
-            if not os.path.exists(latest):
-                os.symlink(os.path.basename(out_dir), latest)
-        print("\nreport: %s" % os.path.join(out_dir, "report.md"))
+                 "`commit_latency.csv`, `propagation.csv`, %s." % (
+                     "`chart.png`" if chart else "no chart (gnuplot: %s)" % why.strip()[:200]))
+        finish_report(out, out_dir, started)
     finally:
         restore_priority()
         if os.environ.get("BENCH_KEEP", "0") == "1":

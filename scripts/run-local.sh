@@ -106,7 +106,8 @@ write_config() { # host
                     "allow-transfer: [cluster, 127.0.0.0/8, ::1/128] }"
             else
                 echo "  - { name: $name, role: secondary, primaries: [primary]," \
-                    "allow-transfer: [127.0.0.0/8, ::1/128] }"
+                    "allow-transfer: [127.0.0.0/8, ::1/128], max-staleness: 1h," \
+                    "stale-policy: refuse }"
             fi
         done
     } >"$dir/tidal.yaml"
@@ -168,7 +169,13 @@ Tidal cluster running: ${#zone_names[@]} zones on the primary, transferred to tw
 Edit on the primary and watch it reach the secondaries (NOTIFY, then IXFR):
 
   $build/tools/tidalctl --config run/primary/tidal.yaml record add new.example.test. 300 A 192.0.2.99
+  $build/tools/tidalctl --config run/primary/tidal.yaml wait example.test     # both secondaries have it
   dig @127.0.0.1 -p ${port[secondary1]} new.example.test +short
+
+Replication state (serials, lag, staleness, journal):
+
+  $build/tools/tidalctl --config run/primary/tidal.yaml status
+  $build/tools/tidalctl --config run/secondary1/tidal.yaml status
 
 Logs: run/<host>/tidald.log and run/<host>/tidal-sync.log. Stop everything: make stop
 TXT

@@ -35,4 +35,18 @@ void ControlNotifier::notify(std::string_view apex, std::optional<uint32_t> seri
                  delivered ? "" : " (tidal-sync not reachable on " + path_ + ")");
 }
 
+void ControlNotifier::transfer_served(const xfr::TransferSession::Served& served) {
+    control::Message message;
+    message.kind = control::Message::Kind::Transfer;
+    message.zone = served.zone;
+    message.transfer_kind = served.kind;
+    message.serial = served.serial_asked;
+    message.serial_sent = served.serial_sent;
+    message.peer = served.peer;
+    message.key = served.key;
+    if (fd_ >= 0) {
+        (void)control::send_datagram(fd_, path_, message);  // a hint for status; loss is harmless
+    }
+}
+
 }  // namespace tidal::server

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/query/notify_handler.h"
+#include "core/xfr/transfer_session.h"
 
 namespace tidal::server {
 
@@ -18,6 +19,9 @@ class ControlNotifier : public query::NotifySink {
 
     void notify(std::string_view apex, std::optional<uint32_t> serial,
                 const sockaddr* peer) override;
+
+    // Tells tidal-sync what a secondary was sent, so the primary knows each secondary's serial.
+    void transfer_served(const xfr::TransferSession::Served& served);
 
   private:
     std::string path_;

@@ -7,7 +7,9 @@
 #include <ctime>
 
 #include "core/snapshot/zone_set.h"
+#include "core/update/update_handler.h"
 #include "server/tcp_connections.h"
+#include "server/update_job.h"
 
 namespace tidal::server {
 namespace {
@@ -23,7 +25,7 @@ TcpConnection::TcpConnection(WorkerState& state, TcpConnections& owner)
 
 void TcpConnection::open(uv_stream_t* server, uint64_t idle_timeout_ms) {
     begin_ = end_ = 0;
-    reading_ = writing_ = eof_ = closing_ = false;
+    reading_ = writing_ = eof_ = closing_ = updating_ = false;
     idle_timeout_ms_ = idle_timeout_ms;
     last_query_ms_ = uv_now(state_.loop);
 
@@ -120,7 +122,7 @@ void TcpConnection::process() {
         set_reading(false);
         return;
     }
-    while (!closing_ && !writing_) {
+    while (!closing_ && !writing_ && !updating_) {
         const size_t available = end_ - begin_;
         if (available < 2) {
             break;
@@ -146,6 +148,18 @@ void TcpConnection::process() {
             }
             continue;
         }
+        if (update::is_update(frame + 2, length)) {
+            const bool queued = start_update(frame + 2, length);
+            begin_ += 2 + length;
+            if (begin_ == end_) {
+                begin_ = end_ = 0;
+            }
+            if (!queued) {
+                close();
+                return;
+            }
+            break;  // finish_update writes the answer and resumes
+        }
         const size_t answer = state_.responder.respond(
             frame + 2, length, write_buf_ + 2, kMaxMessage, state_.zones.get(),
             query::Transport::Tcp, reinterpret_cast<const sockaddr*>(&peer_));
@@ -167,13 +181,13 @@ void TcpConnection::process() {
         return;
     }
     if (eof_) {
-        if (!writing_ && !transfer_) {
+        if (!writing_ && !transfer_ && !updating_) {
             close();  // everything the client sent before its EOF is answered
         }
         return;
     }
-    // Back-pressure: no new input while an answer or a transfer is still going out.
-    set_reading(!writing_ && !transfer_);
+    // Back-pressure: no new input while an answer, a transfer or an UPDATE is still going on.
+    set_reading(!writing_ && !transfer_ && !updating_);
 }
 
 bool TcpConnection::send(size_t size) {
@@ -217,6 +231,9 @@ void TcpConnection::on_idle_timer(uv_timer_t* timer) {
     }
     // The timer is re-armed lazily (here, not per message) to keep the hot path free of timer
     // heap updates. RFC 7766 §6.2.3: servers close idle connections to free their resources.
+    if (self->updating_) {
+        self->last_query_ms_ = uv_now(self->state_.loop);  // waiting for us is not idling
+    }
     const uint64_t idle = uv_now(self->state_.loop) - self->last_query_ms_;
     if (idle >= self->idle_timeout_ms_) {
         self->close();
@@ -252,6 +269,9 @@ bool TcpConnection::pump_transfer() {
             transfer_->next(write_buf_ + 2, kMaxMessage, uint64_t(std::time(nullptr)));
         if (size == 0) {
             spdlog::info("{}", transfer_->describe());
+            if (auto served = transfer_->served()) {
+                state_.notifier.transfer_served(*served);
+            }
             transfer_.reset();
             return true;
         }
@@ -278,6 +298,49 @@ void TcpConnection::on_journal_ready(uv_work_t* work, int /*status*/) {
     }
     --self->open_handles_;
     self->process();
+}
+
+}  // namespace tidal::server
+
+namespace tidal::server {
+
+bool TcpConnection::start_update(const uint8_t* message, size_t size) {
+    update::UpdateRequest request;
+    request.zones = state_.zones.get_shared();
+    request.message.assign(reinterpret_cast<const char*>(message), size);
+    request.peer = peer_;
+    request.tcp = true;
+    // Like the journal read: the context stays ours until the work is done, even if closed.
+    ++open_handles_;
+    updating_ = true;
+    if (!UpdateJob::start(state_.loop, std::move(request),
+                          [this](std::string& answer) { finish_update(answer); })) {
+        --open_handles_;
+        updating_ = false;
+        return false;
+    }
+    return true;
+}
+
+void TcpConnection::finish_update(const std::string& answer) {
+    updating_ = false;
+    if (closing_) {
+        handle_done();  // may return the context to the pool
+        return;
+    }
+    --open_handles_;
+    last_query_ms_ = uv_now(state_.loop);
+    if (answer.empty() || answer.size() > kMaxMessage) {
+        close();
+        return;
+    }
+    write_buf_[0] = uint8_t(answer.size() >> 8);
+    write_buf_[1] = uint8_t(answer.size() & 0xff);
+    std::memcpy(write_buf_ + 2, answer.data(), answer.size());
+    (void)send(2 + answer.size());  // a pending write resumes process() from on_write
+    if (!writing_) {
+        process();
+    }
 }
 
 }  // namespace tidal::server

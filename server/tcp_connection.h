@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "core/xfr/transfer_session.h"
 #include "server/worker_state.h"
@@ -52,6 +53,10 @@ class TcpConnection {
     static void on_closed(uv_handle_t* handle);
     static void on_journal_read(uv_work_t* work);
     static void on_journal_ready(uv_work_t* work, int status);
+    // Hands an UPDATE to the thread pool (update_job.h); false when it could not be queued.
+    bool start_update(const uint8_t* message, size_t size);
+    // The UPDATE's answer is ready (loop thread): write it, then go on with the next message.
+    void finish_update(const std::string& answer);
 
     // Answers every complete buffered message it can, then sets reading on or off.
     void process();
@@ -83,6 +88,7 @@ class TcpConnection {
     bool writing_ = false;
     bool eof_ = false;
     bool closing_ = false;
+    bool updating_ = false;  // an UPDATE is being handled: later messages wait (in order)
     uint8_t read_buf_[kFrameBytes];
     uint8_t write_buf_[kFrameBytes];
 };

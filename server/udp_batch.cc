@@ -5,6 +5,8 @@
 #include <cstring>
 
 #include "core/snapshot/zone_set.h"
+#include "core/update/update_handler.h"
+#include "server/update_job.h"
 
 namespace tidal::server {
 namespace {
@@ -82,7 +84,7 @@ void UdpBatch::serve(int fd) {
         const snapshot::ZoneSet& zones = state_.zones.get();
         size_t count = 0;
         for (size_t i = 0; i < size_t(received); ++i) {
-            if (answer(i, zones, count)) {
+            if (answer(fd, i, zones, count)) {
                 ++count;
             }
         }
@@ -93,12 +95,20 @@ void UdpBatch::serve(int fd) {
     }
 }
 
-bool UdpBatch::answer(size_t i, const snapshot::ZoneSet& zones, size_t count) {
+bool UdpBatch::answer(int fd, size_t i, const snapshot::ZoneSet& zones, size_t count) {
     mmsghdr& in = rx_[i];
     if ((in.msg_hdr.msg_flags & MSG_TRUNC) != 0) {
         return false;  // larger than any query we serve over UDP; its tail is lost anyway
     }
     Slot& slot = slots_[i];
+    if (update::is_update(slot.query, in.msg_len)) {
+        // Writes stay off the query path: answered from the thread pool, sent later.
+        msghdr reply{};
+        set_reply_source(in.msg_hdr, reply, slot.tx_control);
+        queue_udp_update(state_, fd, slot.query, in.msg_len, slot.peer, in.msg_hdr.msg_namelen,
+                         slot.tx_control, reply.msg_controllen);
+        return false;
+    }
     const size_t length = state_.responder.respond(slot.query, in.msg_len, slot.answer,
                                                    kAnswerBytes, zones, query::Transport::Udp,
                                                    reinterpret_cast<const sockaddr*>(&slot.peer));

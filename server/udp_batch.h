@@ -46,7 +46,8 @@ class UdpBatch {
 
     // Answers slot i's datagram (received length rx_[i].msg_len) into tx_[count]; returns whether
     // there is an answer to send.
-    bool answer(size_t i, const snapshot::ZoneSet& zones, size_t count);
+    // An UPDATE is handed to the thread pool instead (answered later, see update_job.h).
+    bool answer(int fd, size_t i, const snapshot::ZoneSet& zones, size_t count);
     void send(int fd, size_t count);
 
     WorkerState& state_;

@@ -23,6 +23,8 @@ struct WorkerState {
     query::Responder responder;
     // zones.get() once per UDP batch or TCP message: one atomic load unless a new set appeared.
     snapshot::ZoneSetReader zones;
+    // UDP UPDATEs handed to the thread pool and not yet answered (see update_job.h).
+    unsigned udp_updates_in_flight = 0;
 };
 
 }  // namespace tidal::server

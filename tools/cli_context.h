@@ -20,6 +20,11 @@ enum ExitStatus : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
 // Filled by the command line parser; a subcommand's callback stores what to run in `run`.
 struct Context {
     std::string config_path = config::kDefaultConfigPath;
+    // Remote editing: with server set, edit commands send an RFC 2136 UPDATE to it instead of
+    // writing the local database.
+    std::string server;     // --server HOST:PORT
+    std::string key;        // --key NAME:ALG:SECRET, or the name of a key in the config file
+    double timeout_s = 10;  // --timeout: seconds to wait for the server
     std::function<int()> run;
 };
 

@@ -10,10 +10,16 @@ namespace tidal::ctl {
 // zone import | export | list | create | delete
 void add_zone_commands(CLI::App& app, Context& ctx);
 
-// record add | del | set (local database)
+// record add | del | set (local database, or UPDATE to --server)
 void add_record_commands(CLI::App& app, Context& ctx);
+
+// apply FILE (several edits as one change)
+void add_apply_command(CLI::App& app, Context& ctx);
 
 // config check
 void add_config_commands(CLI::App& app, Context& ctx);
+
+// status [ZONE], wait ZONE [--serial N] [--timeout T]
+void add_status_commands(CLI::App& app, Context& ctx);
 
 }  // namespace tidal::ctl

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/store/zone_store.h"
 #include "core/tsig/tsig_key.h"
 #include "core/xfr/client_socket.h"
 
@@ -24,21 +25,33 @@ struct SoaTimers {
     uint32_t expire = 604800;
 };
 
+struct RefreshOutcome;
+
 struct RefreshRequest {
     std::string apex;  // lowercased wire
     std::string database;
     std::vector<PrimaryTarget> primaries;     // tried in order
     std::optional<uint32_t> notified_serial;  // from a NOTIFY (RFC 1996 §3.7), if any
     SoaTimers fallback;                       // until the zone's SOA is known
+    SoaTimers overrides{0, 0, 0};             // config refresh/retry/expire; 0 = the SOA's
+    uint32_t max_staleness = 0;               // seconds; 0 = unbounded (no extra checks)
+    store::JournalLimits journal;             // the zone's journal bounds, stored on success
 };
+
+// When the next SOA check is due, in seconds: REFRESH after a success, RETRY after a failure
+// (RFC 1034 §4.3.5), but with max-staleness S at most S/3 after either, so a zone that is
+// current is confirmed current (and its TTLs stay long) well before it could turn stale, with
+// room for a failed try and a retry.
+uint32_t next_check_seconds(const RefreshOutcome& outcome, uint32_t max_staleness);
 
 struct RefreshOutcome {
     bool success = false;            // confirmed current or transfer applied
     bool changed = false;            // new data applied
     std::optional<uint32_t> serial;  // local serial afterwards
     SoaTimers timers;
-    std::string log;    // one line: what happened
-    std::string error;  // why it failed (empty on success)
+    std::optional<uint32_t> edns_expire;  // RFC 7314 EXPIRE the primary gave, if any
+    std::string log;                      // one line: what happened
+    std::string error;                    // why it failed (empty on success)
     bool expired = false;
 };
 

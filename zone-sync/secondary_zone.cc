@@ -102,8 +102,7 @@ void SecondaryZone::on_done(uv_work_t* work, int /*status*/) {
         return;
     }
     self->catch_up_tries_ = 0;
-    const uint32_t seconds = outcome.success ? outcome.timers.refresh : outcome.timers.retry;
-    self->schedule(uint64_t(seconds) * 1000);
+    self->schedule(uint64_t(next_check_seconds(outcome, self->request_.max_staleness)) * 1000);
 }
 
 void SecondaryZone::close(std::function<void()> done) {

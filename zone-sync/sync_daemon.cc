@@ -14,6 +14,7 @@
 
 #include "core/control/control_message.h"
 #include "core/dns/name.h"
+#include "core/util/wall_clock.h"
 
 namespace tidal::sync {
 
@@ -41,21 +42,7 @@ std::vector<PrimaryTarget> targets_of(const std::vector<std::string>& remote_ids
 }  // namespace
 
 std::optional<xfr::Endpoint> SyncDaemon::local_server() const {
-    if (config_.server.listen.empty()) {
-        return std::nullopt;
-    }
-    const config::ListenAddress& listen = config_.server.listen.front();
-    xfr::Endpoint endpoint;
-    endpoint.port = listen.port;
-    // A wildcard listen address is reached through loopback.
-    if (listen.host == "0.0.0.0") {
-        endpoint.address = "127.0.0.1";
-    } else if (listen.host == "::") {
-        endpoint.address = "::1";
-    } else {
-        endpoint.address = listen.host;
-    }
-    return endpoint;
+    return xfr::Endpoint::local_server(config_);
 }
 
 SyncDaemon::SyncDaemon(std::string config_path, config::Config config)
@@ -114,6 +101,12 @@ Status SyncDaemon::build_zones() {
             request.apex = zone.name_wire;
             request.database = config_.database;
             request.primaries = targets_of(zone.primaries, config_, *keys_);
+            request.overrides =
+                SoaTimers{uint32_t(zone.refresh.count()), uint32_t(zone.retry.count()),
+                          uint32_t(zone.expire.count())};
+            request.max_staleness =
+                uint32_t(std::min<int64_t>(zone.max_staleness.count(), INT32_MAX));
+            request.journal = store::JournalLimits{zone.journal_max_changes, zone.journal_max_size};
             auto secondary = std::make_unique<SecondaryZone>(&loop_, std::move(request));
             secondary->on_changed = [this](const std::string& apex) {
                 if (auto it = notifiers_.find(apex); it != notifiers_.end()) {
@@ -167,6 +160,7 @@ void SyncDaemon::close_zones(std::function<void()> then) {
 
 int SyncDaemon::run() {
     uv_loop_init(&loop_);
+    peers_ = std::make_unique<PeerRecorder>(&loop_, config_.database);
     if (Status opened = open_control_socket(); !opened) {
         spdlog::error("{}", opened.message());
         uv_loop_close(&loop_);
@@ -255,18 +249,20 @@ void SyncDaemon::reload() {
         if (Status built = build_zones(); !built) {
             spdlog::error("reload: {}", built.message());
         }
+        for (const auto& [apex, serial] : serials_) {
+            apply_journal_limits(apex);  // the bounds may have changed
+        }
         sd_notify(0, "READY=1");
     });
 }
 
 void SyncDaemon::on_poll_timer(uv_timer_t* timer) {
-    static_cast<SyncDaemon*>(timer->data)->poll_store();
+    auto* self = static_cast<SyncDaemon*>(timer->data);
+    self->poll_store();
+    self->peers_->flush();
 }
 
 void SyncDaemon::poll_store() {
-    if (notifiers_.empty()) {
-        return;
-    }
     if (!reader_) {
         std::error_code ignored;
         if (!std::filesystem::exists(config_.database, ignored)) {
@@ -289,15 +285,31 @@ void SyncDaemon::poll_store() {
         return;
     }
     for (const store::ZoneInfo& zone : zones.value()) {
-        auto notifier = notifiers_.find(zone.name);
-        if (notifier == notifiers_.end()) {
-            continue;
-        }
         auto seen = serials_.find(zone.name);
-        if (seen != serials_.end() && seen->second != zone.serial) {
+        if (seen == serials_.end()) {
+            apply_journal_limits(zone.name);  // a zone new to us (or we just started)
+        }
+        auto notifier = notifiers_.find(zone.name);
+        if (notifier != notifiers_.end() && seen != serials_.end() && seen->second != zone.serial) {
             notifier->second->changed();
         }
         serials_[zone.name] = zone.serial;
+    }
+}
+
+void SyncDaemon::apply_journal_limits(const std::string& apex) {
+    const config::ZoneConfig* zone = config_.find_zone(apex);
+    if (zone == nullptr) {
+        return;  // not configured here: the store's defaults (or what was set before) stay
+    }
+    auto writer = store::ZoneStore::open(config_.database, store::ZoneStore::Mode::ReadWrite);
+    if (!writer) {
+        spdlog::warn("zone {}: journal limits not set: {}", zone->name, writer.error().message);
+        return;
+    }
+    const store::JournalLimits limits{zone->journal_max_changes, zone->journal_max_size};
+    if (Status status = writer.value()->set_journal_limits(apex, limits); !status) {
+        spdlog::warn("zone {}: journal limits not set: {}", zone->name, status.message());
     }
 }
 
@@ -324,6 +336,12 @@ void SyncDaemon::handle_control_message(const std::string& text) {
     }
     if (message->kind == control::Message::Kind::Changed) {
         poll_store();
+        return;
+    }
+    if (message->kind == control::Message::Kind::Transfer) {
+        peers_->record(store::TransferPeer{message->zone, message->peer, message->key,
+                                           message->transfer_kind, message->serial,
+                                           message->serial_sent, wall_clock_ms()});
         return;
     }
     auto secondary = secondaries_.find(message->zone);

@@ -12,6 +12,7 @@
 #include "core/store/zone_store.h"
 #include "core/tsig/tsig_key.h"
 #include "zone-sync/notify_sender.h"
+#include "zone-sync/peer_recorder.h"
 #include "zone-sync/secondary_zone.h"
 
 namespace tidal::sync {
@@ -41,6 +42,9 @@ class SyncDaemon {
     Status build_zones();
     void close_zones(std::function<void()> then);
     void poll_store();
+    // Stores the zone's configured journal bounds (journal-max-changes, journal-max-size) in the
+    // store, where every writer's transaction trims to them.
+    void apply_journal_limits(const std::string& apex);
     void handle_control_message(const std::string& text);
     void reload();
     void stop();
@@ -60,6 +64,7 @@ class SyncDaemon {
     std::map<std::string, uint32_t> serials_;  // last seen, by apex
     std::map<std::string, std::unique_ptr<SecondaryZone>> secondaries_;
     std::map<std::string, std::unique_ptr<NotifySender>> notifiers_;
+    std::unique_ptr<PeerRecorder> peers_;  // transfers tidald served, for tidalctl status
     int closing_zones_ = 0;
     bool stopping_ = false;
 };

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/util/result.h"
+#include "core/zone/serial_policy.h"
 
 namespace tidal::config {
 
@@ -44,7 +45,7 @@ struct Remote {
 };
 
 enum class ZoneRole { Primary, Secondary };
-enum class SerialPolicy { Increment, UnixTime, DateSerial };
+using SerialPolicy = zone::SerialPolicy;  // serial-policy: increment | unixtime | dateserial
 enum class StalePolicy { Refuse, Serve };
 
 struct ZoneConfig {
@@ -59,6 +60,14 @@ struct ZoneConfig {
     SerialPolicy serial_policy = SerialPolicy::Increment;
     std::chrono::seconds max_staleness{0};  // 0 = unbounded
     StalePolicy stale_policy = StalePolicy::Refuse;
+    // Secondaries: SOA timers that override the zone's SOA REFRESH, RETRY, EXPIRE (0 = the SOA's).
+    std::chrono::seconds refresh{0};
+    std::chrono::seconds retry{0};
+    std::chrono::seconds expire{0};
+    // The journal (IXFR history) keeps the newest journal_max_changes changes, then drops the
+    // oldest while it holds more than journal_max_size bytes (always keeping the newest one).
+    uint64_t journal_max_changes = 1000;
+    uint64_t journal_max_size = uint64_t(64) << 20;
 };
 
 struct Config {

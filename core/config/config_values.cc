@@ -32,6 +32,46 @@ Error address_error(std::string_view text, std::string_view why) {
 
 }  // namespace
 
+Result<uint64_t> parse_size(std::string_view text) {
+    const auto invalid = [&] {
+        return Error{"invalid size '" + std::string(text) +
+                     "' (expected a whole number of bytes with an optional unit K, M or G, as in "
+                     "512K, 100M, 1G)"};
+    };
+    if (text.empty()) {
+        return invalid();
+    }
+    unsigned shift = 0;
+    std::string_view digits = text;
+    switch (text.back()) {
+        case 'K':
+            shift = 10;
+            break;
+        case 'M':
+            shift = 20;
+            break;
+        case 'G':
+            shift = 30;
+            break;
+        default:
+            if (text.back() < '0' || text.back() > '9') {
+                return invalid();
+            }
+            break;
+    }
+    if (shift != 0) {
+        digits.remove_suffix(1);
+    }
+    uint64_t count = 0;
+    if (!parse_uint(digits, count)) {
+        return invalid();
+    }
+    if (count > (std::numeric_limits<uint64_t>::max() >> shift)) {
+        return Error{"size '" + std::string(text) + "' is too large"};
+    }
+    return count << shift;
+}
+
 Result<std::chrono::seconds> parse_duration(std::string_view text) {
     const auto invalid = [&] {
         return Error{"invalid duration '" + std::string(text) +

@@ -18,6 +18,10 @@ namespace tidal::config {
 // none). Errors quote the text and say which forms are accepted.
 Result<std::chrono::seconds> parse_duration(std::string_view text);
 
+// "1000", "64K", "100M", "2G": a non-negative whole number of bytes with an optional binary
+// unit (K = 1024). Errors quote the text and say which forms are accepted.
+Result<uint64_t> parse_size(std::string_view text);
+
 // "192.0.2.1:53", "[2001:db8::1]:53", or a bare numeric address ("192.0.2.1", "[::1]", "::1")
 // meaning default_port. Host names are refused: the file names hosts by address. Port 0 is refused.
 Result<ListenAddress> parse_socket_address(std::string_view text, uint16_t default_port = 53);

@@ -1,5 +1,8 @@
 // Parser for the zones: section: names, roles, policies, and every reference to keys and remotes.
+#include <cstdint>
+#include <limits>
 #include <string>
+#include <utility>
 
 #include "core/config/config_parser.h"
 #include "core/config/config_values.h"
@@ -170,6 +173,49 @@ bool parse_zone(const MapFields& map, const Config& config, ZoneConfig& zone, Di
             }
         }
     }
+    const std::pair<const char*, std::chrono::seconds*> timers[] = {
+        {"refresh", &zone.refresh}, {"retry", &zone.retry}, {"expire", &zone.expire}};
+    for (const auto& [key, target] : timers) {
+        if (const Field* timer = map.find(key)) {
+            if (auto text = read_scalar(*timer, diag)) {
+                auto duration = parse_duration(*text);
+                if (!duration.ok()) {
+                    diag.add(timer->mark(), "'" + timer->path + "': " + duration.error().message);
+                } else if (duration.value().count() == 0 ||
+                           duration.value().count() > std::numeric_limits<int32_t>::max()) {
+                    // RFC 1982 / RFC 2181 §8: SOA timers are 32-bit, at most 2^31 - 1 seconds.
+                    diag.add(timer->mark(),
+                             "'" + timer->path + "' must be between 1s and " +
+                                 std::to_string(std::numeric_limits<int32_t>::max()) + "s");
+                } else {
+                    *target = duration.value();
+                }
+            }
+        }
+    }
+    if (const Field* changes = map.find("journal-max-changes")) {
+        if (auto text = read_scalar(*changes, diag)) {
+            auto count = parse_size(*text);
+            if (!count.ok() || count.value() == 0 || text->back() > '9') {
+                diag.add(changes->mark(), "'" + changes->path +
+                                              "' must be a whole number of changes, at least 1, "
+                                              "not '" +
+                                              *text + "'");
+            } else {
+                zone.journal_max_changes = count.value();
+            }
+        }
+    }
+    if (const Field* size = map.find("journal-max-size")) {
+        if (auto text = read_scalar(*size, diag)) {
+            auto bytes = parse_size(*text);
+            if (!bytes.ok()) {
+                diag.add(size->mark(), "'" + size->path + "': " + bytes.error().message);
+            } else {
+                zone.journal_max_size = bytes.value();
+            }
+        }
+    }
     const std::string zone_label = named ? "zone '" + zone.name + "'" : "'" + map.path() + "'";
     if (zone.role == ZoneRole::Secondary && primaries == nullptr) {
         diag.add(
@@ -205,7 +251,8 @@ void parse_zones(const Field& field, const Config& config, std::vector<ZoneConfi
         const MapFields map(
             field.value[i], path, field.mark(),
             {"name", "role", "notify", "allow-transfer", "allow-update", "serial-policy",
-             "max-staleness", "stale-policy", "primaries", "allow-notify"},
+             "max-staleness", "stale-policy", "primaries", "allow-notify", "refresh", "retry",
+             "expire", "journal-max-changes", "journal-max-size"},
             diag);
         if (!map.is_map()) {
             continue;

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <cstdint>
 #include <cstring>
 #include <sstream>
 
@@ -16,9 +17,34 @@ std::string encode(const Message& message) {
     if (message.kind == Message::Kind::Changed) {
         return "changed " + zone + "\n";
     }
+    if (message.kind == Message::Kind::Transfer) {
+        return "transfer " + zone + " " + message.transfer_kind + " " +
+               (message.serial ? std::to_string(*message.serial) : "-") + " " +
+               std::to_string(message.serial_sent) + " " +
+               (message.peer.empty() ? "-" : message.peer) + " " +
+               (message.key.empty() ? "-" : message.key) + "\n";
+    }
     return "notify " + zone + " " + (message.serial ? std::to_string(*message.serial) : "-") + " " +
            (message.peer.empty() ? "-" : message.peer) + "\n";
 }
+
+namespace {
+
+// A serial field: digits that fit 32 bits, or "-" (none) when optional is allowed.
+Result<std::optional<uint32_t>> parse_serial(const std::string& text, bool optional) {
+    if (optional && (text.empty() || text == "-")) {
+        return std::optional<uint32_t>();
+    }
+    uint64_t value = 0;
+    if (text.empty() || text.size() > 10 ||
+        text.find_first_not_of("0123456789") != std::string::npos ||
+        (value = std::stoull(text)) > UINT32_MAX) {
+        return Error{"control message: bad serial '" + text + "'"};
+    }
+    return std::optional<uint32_t>(uint32_t(value));
+}
+
+}  // namespace
 
 Result<Message> decode(std::string_view text) {
     std::istringstream in{std::string(text)};
@@ -31,14 +57,34 @@ Result<Message> decode(std::string_view text) {
         message.kind = Message::Kind::Notify;
         std::string serial, peer;
         in >> serial >> peer;
-        if (!serial.empty() && serial != "-") {
-            try {
-                message.serial = uint32_t(std::stoul(serial));
-            } catch (const std::exception&) {
-                return Error{"control message: bad serial '" + serial + "'"};
-            }
+        auto parsed = parse_serial(serial, true);
+        if (!parsed) {
+            return parsed.error();
         }
+        message.serial = parsed.value();
         message.peer = peer == "-" ? "" : peer;
+    } else if (verb == "transfer") {
+        message.kind = Message::Kind::Transfer;
+        std::string asked, sent, peer, key;
+        in >> message.transfer_kind >> asked >> sent >> peer >> key;
+        if (message.transfer_kind != "AXFR" && message.transfer_kind != "IXFR") {
+            return Error{"control message: bad transfer kind '" + message.transfer_kind + "'"};
+        }
+        auto asked_serial = parse_serial(asked, true);
+        if (!asked_serial) {
+            return asked_serial.error();
+        }
+        auto sent_serial = parse_serial(sent, false);
+        if (!sent_serial) {
+            return sent_serial.error();
+        }
+        if (peer.empty() || peer == "-") {
+            return Error{"control message: transfer without a peer"};
+        }
+        message.serial = asked_serial.value();
+        message.serial_sent = **sent_serial;
+        message.peer = peer;
+        message.key = key == "-" ? "" : key;
     } else {
         return Error{"control message: unknown verb '" + verb + "'"};
     }

@@ -13,12 +13,19 @@ namespace tidal::control {
 // One line of text per datagram, so an operator can read them with socat:
 //   notify ZONE SERIAL|- PEER   tidald accepted a NOTIFY for a secondary zone (RFC 1996)
 //   changed ZONE                a local commit changed ZONE (tidalctl, UPDATE): send NOTIFYs
+//   transfer ZONE KIND ASKED|- SENT PEER KEY|-
+//                               tidald served a transfer (AXFR or IXFR from serial ASKED, up to
+//                               serial SENT) to a secondary at PEER: tidal-sync records it
 struct Message {
-    enum class Kind { Notify, Changed };
+    enum class Kind { Notify, Changed, Transfer };
     Kind kind = Kind::Notify;
-    std::string zone;  // lowercased wire apex
-    std::optional<uint32_t> serial;
-    std::string peer;  // address text, for logs
+    std::string zone;                // lowercased wire apex
+    std::optional<uint32_t> serial;  // Notify: the SOA serial it carried; Transfer: ASKED
+    std::string peer;                // address text
+    // Transfer only.
+    std::string transfer_kind;  // "AXFR" or "IXFR"
+    uint32_t serial_sent = 0;
+    std::string key;  // TSIG key name, empty when unsigned
 };
 
 std::string encode(const Message& message);

@@ -77,6 +77,11 @@ constexpr uint16_t BADVERS = 16;  // RFC 6891 §6.1.3: extended rcode, needs OPT
 }  // namespace rcode
 
 // Header flag bits in the 16-bit flags word (RFC 1035 §4.1.1, RFC 4035 §3.2.2 for AD/CD).
+// EDNS option codes (RFC 6891 §6.1.2, IANA "DNS EDNS0 Option Codes").
+namespace edns_option {
+constexpr uint16_t EXPIRE = 9;  // RFC 7314
+}  // namespace edns_option
+
 namespace flag {
 constexpr uint16_t QR = 0x8000;
 constexpr uint16_t AA = 0x0400;

@@ -32,6 +32,7 @@ void MessageWriter::begin(uint8_t* buf, size_t limit) {
     qdcount_ = 0;
     counts_[0] = counts_[1] = counts_[2] = 0;
     entry_count_ = 0;
+    ttl_cap_ = UINT32_MAX;
 }
 
 bool MessageWriter::write_question(const uint8_t* question, size_t size, size_t qname_size) {
@@ -209,7 +210,7 @@ bool MessageWriter::write_rr(Section section, const uint8_t* owner, uint16_t typ
     uint8_t* fixed = buf_ + size_;
     put16(fixed, type);
     put16(fixed + 2, rclass);
-    put32(fixed + 4, ttl);
+    put32(fixed + 4, ttl < ttl_cap_ ? ttl : ttl_cap_);
     size_ += 10;
     const size_t rdata_start = size_;
     if (!write_rdata(type, rdata, rdlength)) {
@@ -221,8 +222,10 @@ bool MessageWriter::write_rr(Section section, const uint8_t* owner, uint16_t typ
     return true;
 }
 
-bool MessageWriter::write_opt(uint16_t payload, uint8_t ext_rcode, bool dnssec_ok) {
-    if (size_ + kOptSize > limit_) {
+bool MessageWriter::write_opt(uint16_t payload, uint8_t ext_rcode, bool dnssec_ok,
+                              std::optional<uint32_t> expire) {
+    const size_t options = expire ? kExpireOptionSize : 0;
+    if (size_ + kOptSize + options > limit_) {
         return false;
     }
     uint8_t* p = buf_ + size_;
@@ -231,8 +234,13 @@ bool MessageWriter::write_opt(uint16_t payload, uint8_t ext_rcode, bool dnssec_o
     put16(p + 3, payload);
     // TTL field: extended rcode, version 0, DO bit (RFC 6891 §6.1.3, RFC 3225 §3).
     put32(p + 5, (uint32_t(ext_rcode) << 24) | (dnssec_ok ? 0x8000u : 0u));
-    put16(p + 9, 0);
-    size_ += kOptSize;
+    put16(p + 9, uint16_t(options));
+    if (expire) {
+        put16(p + 11, dns::edns_option::EXPIRE);
+        put16(p + 13, 4);
+        put32(p + 15, *expire);
+    }
+    size_ += kOptSize + options;
     ++counts_[int(Section::Additional)];
     return true;
 }

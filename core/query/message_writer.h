@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 namespace tidal::query {
 
@@ -34,10 +35,16 @@ class MessageWriter {
     bool write_rr(Section section, const uint8_t* owner, uint16_t type, uint16_t rclass,
                   uint32_t ttl, const uint8_t* rdata, size_t rdlength);
 
-    // The EDNS OPT pseudo-RR (RFC 6891 §6.1.2), without options. ext_rcode is the upper 8 bits
-    // of a 12-bit rcode.
-    bool write_opt(uint16_t payload, uint8_t ext_rcode, bool dnssec_ok);
+    // Every RR written from now on gets a TTL of at most cap: bounded staleness lowers TTLs so
+    // no cache keeps an answer past the moment the zone may be stale. begin() lifts the cap.
+    void set_ttl_cap(uint32_t cap) { ttl_cap_ = cap; }
+
+    // The EDNS OPT pseudo-RR (RFC 6891 §6.1.2). ext_rcode is the upper 8 bits of a 12-bit rcode.
+    // With expire, it carries the EDNS EXPIRE option (RFC 7314 §2): kExpireOptionSize more octets.
+    bool write_opt(uint16_t payload, uint8_t ext_rcode, bool dnssec_ok,
+                   std::optional<uint32_t> expire = std::nullopt);
     static constexpr size_t kOptSize = 11;
+    static constexpr size_t kExpireOptionSize = 8;
 
     // A position to roll back to, so RRsets are added whole or not at all (RFC 2181 §9).
     struct Mark {
@@ -69,6 +76,7 @@ class MessageWriter {
     uint16_t flags_ = 0;
     uint16_t qdcount_ = 0;
     uint16_t counts_[3] = {0, 0, 0};
+    uint32_t ttl_cap_ = UINT32_MAX;
     uint16_t entries_[kMaxCompressionEntries];  // packet offsets of labels written in full
     size_t entry_count_ = 0;
 };

@@ -43,14 +43,19 @@ size_t skip_name(const uint8_t* packet, size_t size, size_t pos) {
     return 0;
 }
 
-// Validates the EDNS options inside OPT rdata: each {code, length, data} must fit exactly.
-bool options_well_formed(const uint8_t* rdata, size_t rdlen) {
+// Validates the EDNS options inside OPT rdata (each {code, length, data} must fit exactly) and
+// notes the ones the responder acts on.
+bool scan_options(const uint8_t* rdata, size_t rdlen, ParsedQuery& query) {
     size_t pos = 0;
     while (pos < rdlen) {
         if (pos + 4 > rdlen) {
             return false;
         }
+        const uint16_t code = read16(rdata + pos);
         const size_t len = read16(rdata + pos + 2);
+        if (code == dns::edns_option::EXPIRE) {
+            query.edns_expire = true;  // RFC 7314 §2: empty in a query, but any length is asked
+        }
         pos += 4 + len;
     }
     return pos == rdlen;
@@ -66,6 +71,7 @@ ParseStatus parse_query(const uint8_t* packet, size_t size, ParsedQuery& query) 
     query.flags = read16(packet + 2);
     query.opcode = uint8_t((query.flags >> 11) & 0x0F);
     query.has_edns = false;
+    query.edns_expire = false;
     query.has_tsig = false;
     query.question = nullptr;
     query.question_size = 0;
@@ -134,7 +140,7 @@ ParseStatus parse_query(const uint8_t* packet, size_t size, ParsedQuery& query) 
             // RFC 6891 §6.1.1: one OPT, in the additional section, owned by the root.
             const bool in_additional = i >= size_t(ancount) + nscount;
             if (!in_additional || query.has_edns || packet[owner_start] != 0 ||
-                !options_well_formed(packet + pos, rdlen)) {
+                !scan_options(packet + pos, rdlen, query)) {
                 return ParseStatus::FormErr;
             }
             query.has_edns = true;

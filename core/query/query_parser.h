@@ -36,6 +36,7 @@ struct ParsedQuery {
     uint8_t edns_version = 0;
     uint16_t edns_payload = 0;
     bool edns_do = false;
+    bool edns_expire = false;  // the EDNS EXPIRE option was sent (RFC 7314 §2)
 
     // A TSIG record ends the message (RFC 8945): the answer must be signed, or carry the error.
     bool has_tsig = false;

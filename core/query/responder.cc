@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <optional>
 #include <string_view>
 
 #include "core/dns/constants.h"
@@ -11,6 +12,7 @@
 #include "core/query/query_parser.h"
 #include "core/snapshot/zone_set.h"
 #include "core/tsig/tsig.h"
+#include "core/util/wall_clock.h"
 
 namespace tidal::query {
 
@@ -18,15 +20,18 @@ namespace {
 
 // The most specific zone for the question. DS lives in the parent (RFC 4035 §3.1.4.1), so its
 // zone is searched from the parent name first, falling back to the name itself.
-const snapshot::ZoneSnapshot* select_zone(const snapshot::ZoneSet& zones, std::string_view qname,
-                                          uint16_t qtype) {
+const snapshot::ServedZone* select_zone(const snapshot::ZoneSet& zones, std::string_view qname,
+                                        uint16_t qtype) {
     if (qtype == dns::rrtype::DS && qname.size() > 1) {
-        if (const auto* parent = zones.find_zone(dns::name_parent(qname))) {
+        if (const auto* parent = zones.find_served(dns::name_parent(qname))) {
             return parent;
         }
     }
-    return zones.find_zone(qname);
+    return zones.find_served(qname);
 }
+
+// What a stale copy served under stale-policy: serve hands out: RFC 8767 §4 suggests 30 s.
+constexpr uint32_t kStaleAnswerTtl = 30;
 
 }  // namespace
 
@@ -57,10 +62,14 @@ size_t Responder::respond(const uint8_t* packet, size_t size, uint8_t* out, size
     // QR, the opcode, and RD and CD copied from the query (RFC 1035 §4.1.1, RFC 4035 §3.1.6).
     w.set_flags(uint16_t(dns::flag::QR | (query.flags & 0x7800) |
                          (query.flags & (dns::flag::RD | dns::flag::CD))));
-    if (query.has_edns) {
-        w.reserve(MessageWriter::kOptSize);
-    }
+    // An EDNS EXPIRE option asked for gets room in the OPT record (RFC 7314 §2).
+    const size_t opt_room =
+        query.has_edns
+            ? MessageWriter::kOptSize + (query.edns_expire ? MessageWriter::kExpireOptionSize : 0)
+            : 0;
+    w.reserve(opt_room);
     uint8_t ext_rcode = 0;
+    std::optional<uint32_t> expire_option;
 
     // A signed query (zone transfer daemons check SOA serials this way) gets a signed answer,
     // or NOTAUTH with the TSIG error (RFC 8945 §5.2, §5.3). Rare, so off the fast path.
@@ -81,8 +90,8 @@ size_t Responder::respond(const uint8_t* packet, size_t size, uint8_t* out, size
 
     auto finish = [&]() {
         if (query.has_edns) {
-            w.release(MessageWriter::kOptSize);
-            (void)w.write_opt(options_.udp_max_payload, ext_rcode, query.edns_do);
+            w.release(opt_room);
+            (void)w.write_opt(options_.udp_max_payload, ext_rcode, query.edns_do, expire_option);
         }
         size_t n = w.finish();
         if (tsig_room == 0) {
@@ -157,14 +166,37 @@ size_t Responder::respond(const uint8_t* packet, size_t size, uint8_t* out, size
 
     const std::string_view qname(reinterpret_cast<const char*>(query.qname_lower),
                                  query.qname_size);
-    const snapshot::ZoneSnapshot* zone = select_zone(zones, qname, query.qtype);
-    if (zone == nullptr) {
+    const snapshot::ServedZone* served = select_zone(zones, qname, query.qtype);
+    if (served == nullptr) {
         w.set_rcode(dns::rcode::REFUSED);  // not authoritative for anything at or above qname
         return finish();
     }
+    const snapshot::ZoneSnapshot* zone = served->zone;
     if (!zone->loaded()) {
         w.set_rcode(dns::rcode::SERVFAIL);  // configured here, but no usable data yet
         return finish();
+    }
+    const snapshot::ZoneFreshness& freshness = served->freshness;
+    if (freshness.bounded() || query.edns_expire) {
+        // A secondary's copy: expiry and bounded staleness (docs/consistency.md).
+        const int64_t now_ms = wall_clock_ms();
+        if (freshness.expired_at(now_ms)) {
+            w.set_rcode(dns::rcode::SERVFAIL);
+            return finish();
+        }
+        if (freshness.stale_at != 0 && now_ms >= freshness.stale_at) {
+            if (!freshness.serve_stale) {
+                w.set_rcode(dns::rcode::SERVFAIL);  // stale-policy refuse: ask a fresher server
+                return finish();
+            }
+            w.set_ttl_cap(kStaleAnswerTtl);
+        } else if (freshness.stale_at != 0) {
+            // No cache may keep this answer past the moment the copy may turn stale.
+            w.set_ttl_cap(uint32_t((freshness.stale_at - now_ms) / 1000));
+        }
+        if (query.edns_expire && query.has_edns) {
+            expire_option = snapshot::expire_option_value(freshness, *zone, now_ms);
+        }
     }
     if (query.qtype == dns::rrtype::AXFR || query.qtype == dns::rrtype::IXFR) {
         // Zone transfers come with the replication feature; until then nobody is allowed one.

@@ -38,6 +38,17 @@ Status ZoneSetLoader::build_context() {
             return Error{"zone " + zone.name + ": allow-notify: " + notify.error().message};
         }
         policy.allow_notify = std::move(notify.value());
+        auto update = acl::AccessList::compile(zone.allow_update, config_);
+        if (!update) {
+            return Error{"zone " + zone.name + ": allow-update: " + update.error().message};
+        }
+        policy.allow_update = std::move(update.value());
+        policy.serial_policy = zone.serial_policy;
+        for (const std::string& id : zone.primaries) {
+            if (const config::Remote* remote = config_.find_remote(id)) {
+                policy.primaries.push_back(*remote);
+            }
+        }
         context->policies.emplace(zone.name_wire, std::move(policy));
     }
     context_ = std::move(context);
@@ -121,6 +132,51 @@ Status ZoneSetLoader::reconfigure(config::Config config) {
     return rebuild(false);
 }
 
+Result<FreshnessMap> ZoneSetLoader::read_freshness() {
+    FreshnessMap freshness;
+    bool any_secondary = false;
+    for (const config::ZoneConfig& zone : config_.zones) {
+        any_secondary = any_secondary || zone.role == config::ZoneRole::Secondary;
+    }
+    if (!any_secondary) {
+        return freshness;  // a primary is current by definition: nothing to read
+    }
+    auto states = store_->sync_states();
+    if (!states) {
+        return states.error();
+    }
+    for (const config::ZoneConfig& zone : config_.zones) {
+        if (zone.role != config::ZoneRole::Secondary) {
+            continue;
+        }
+        const store::SyncState* state = nullptr;
+        for (const store::SyncState& candidate : states.value()) {
+            if (candidate.zone == zone.name_wire) {
+                state = &candidate;
+            }
+        }
+        ZoneFreshness f;
+        f.serve_stale = zone.stale_policy == config::StalePolicy::Serve;
+        if (zone.max_staleness.count() > 0) {
+            // Never confirmed current (no state, or no success yet): stale from the start.
+            const int64_t confirmed = state != nullptr ? state->last_success : 0;
+            f.stale_at = confirmed > 0
+                             ? confirmed + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               zone.max_staleness)
+                                               .count()
+                             : 1;
+        }
+        if (state != nullptr) {
+            f.expire_at = state->expire_at;
+            f.expired = state->expired;
+        }
+        if (f.bounded()) {
+            freshness.emplace(zone.name_wire, f);
+        }
+    }
+    return freshness;
+}
+
 Status ZoneSetLoader::rebuild(bool force_all) {
     auto version = store_->data_version();
     if (!version) {
@@ -180,9 +236,17 @@ Status ZoneSetLoader::rebuild(bool force_all) {
     if (current_ && current_->zones().size() != zones.size()) {
         changed = true;
     }
+    auto freshness = read_freshness();
+    if (!freshness) {
+        return freshness.error();
+    }
+    if (current_ && current_->freshness_map() != freshness.value()) {
+        changed = true;
+    }
     data_version_ = version.value();
     if (changed || current_context_ != context_) {
-        current_ = std::make_shared<const ZoneSet>(std::move(zones), context_);
+        current_ = std::make_shared<const ZoneSet>(std::move(zones), context_,
+                                                   std::move(freshness.value()));
         current_context_ = context_;
         publisher_.publish(current_);
     }

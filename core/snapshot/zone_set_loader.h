@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/config/config.h"
+#include "core/snapshot/zone_set.h"
 #include "core/snapshot/zone_set_publisher.h"
 #include "core/store/zone_store.h"
 #include "core/util/result.h"
@@ -38,6 +39,8 @@ class ZoneSetLoader {
     void publish_without_data();
     // Keys and per-zone policies from the configuration, for the next published set.
     Status build_context();
+    // Each secondary zone's freshness, from the replication states tidal-sync saved.
+    Result<FreshnessMap> read_freshness();
 
     config::Config config_;
     ZoneSetPublisher& publisher_;

@@ -21,6 +21,20 @@ const RRset* ZoneSnapshot::rrset(const Node& node, uint16_t type) const {
     return nullptr;
 }
 
+uint32_t ZoneSnapshot::soa_expire() const {
+    if (soa_ == nullptr || soa_->count == 0) {
+        return 0;
+    }
+    const uint8_t* entry = rdata(*soa_);
+    const size_t len = (size_t(entry[0]) << 8) | entry[1];
+    if (len < 20) {
+        return 0;
+    }
+    // SERIAL REFRESH RETRY EXPIRE MINIMUM end the rdata: EXPIRE is 8 octets from its end.
+    const uint8_t* p = entry + 2 + len - 8;
+    return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+}
+
 size_t ZoneSnapshot::memory_bytes() const {
     return sizeof(*this) + arena_.capacity() + nodes_.capacity() * sizeof(Node) +
            rrsets_.capacity() * sizeof(RRset) + targets_.capacity() * sizeof(uint32_t) +

@@ -66,6 +66,8 @@ class ZoneSnapshot {
     uint32_t target(const RRset& set, size_t i) const { return targets_[set.targets + i]; }
 
     const RRset* soa() const { return soa_; }
+    // The SOA EXPIRE field (RFC 1035 §3.3.13), 0 when the zone has no SOA.
+    uint32_t soa_expire() const;
     size_t node_count() const { return nodes_.size(); }
     size_t memory_bytes() const;
 

@@ -14,6 +14,7 @@
 #include "core/store/zone_rows.h"
 #include "core/zone/rr_text.h"
 #include "core/zone/serial_arith.h"
+#include "core/zone/serial_policy.h"
 #include "core/zone/soa_rdata.h"
 
 namespace tidal::store {
@@ -21,7 +22,6 @@ namespace tidal::store {
 namespace {
 
 using zone::serial_gt;
-using zone::serial_next;
 using zone::set_soa_serial;
 using zone::soa_serial;
 
@@ -248,7 +248,7 @@ Result<uint32_t> apply_change_in_transaction(sqlite3* db, const ZoneInfo& zone,
     }
     uint32_t new_serial = wanted;
     if (!serial_raised) {
-        new_serial = serial_next(*old_serial);
+        new_serial = zone::next_serial(*old_serial, change.serial_policy, std::time(nullptr));
         if (given_soa.value() != nullptr) {
             spdlog::warn("zone {}: serial {} is not greater than the stored serial {}; using {}",
                          zone_text, wanted, *old_serial, new_serial);

@@ -1,6 +1,8 @@
 // IXFR journal rows: written by the store's one write path, read to answer IXFR (RFC 1995).
 #include "core/store/journal.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "core/store/sqlite_util.h"
@@ -78,12 +80,85 @@ Status load_rrs(sqlite3* db, int64_t journal_id, JournalEntry& entry) {
     });
 }
 
+// What a journal row costs in the file, roughly: names, rdata and the fixed RR fields.
+int64_t journal_bytes(const JournalEntry& entry) {
+    int64_t bytes = 0;
+    for (const auto* rrs : {&entry.removed, &entry.added}) {
+        for (const Record& rr : *rrs) {
+            bytes += int64_t(rr.owner.size() + rr.rdata.size() + 10);
+        }
+    }
+    return bytes;
+}
+
+// The zone's journal bounds, kept in its zones row (set from the configuration).
+Result<JournalLimits> zone_journal_limits(sqlite3* db, int64_t zone_id) {
+    auto stmt = Statement::prepare(
+        db, "SELECT journal_max_changes, journal_max_size FROM zones WHERE id = ?1",
+        "read journal limits");
+    if (!stmt) {
+        return stmt.error();
+    }
+    Status status = stmt->bind_int(1, zone_id);
+    if (!status) {
+        return status.error();
+    }
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    JournalLimits limits;
+    if (row.value()) {
+        limits.max_changes = uint64_t(std::max<int64_t>(1, stmt->column_int(0)));
+        limits.max_size = uint64_t(std::max<int64_t>(0, stmt->column_int(1)));
+    }
+    return limits;
+}
+
+// Drops the oldest rows while the newest ones together exceed max_size, always keeping the
+// newest row (a single change larger than the bound still serves IXFR to a secondary one behind).
+Result<uint64_t> delete_journal_over_size(sqlite3* db, int64_t zone_id, uint64_t max_size) {
+    auto stmt = Statement::prepare(db,
+                                   "DELETE FROM journal WHERE id IN (SELECT id FROM ("
+                                   "SELECT id, SUM(bytes) OVER (ORDER BY id DESC) AS running, "
+                                   "ROW_NUMBER() OVER (ORDER BY id DESC) AS newest "
+                                   "FROM journal WHERE zone_id = ?1) "
+                                   "WHERE newest > 1 AND running > ?2)",
+                                   "trim journal by size");
+    if (!stmt) {
+        return stmt.error();
+    }
+    Status status = stmt->bind_int(1, zone_id);
+    if (status) {
+        status = stmt->bind_int(2, int64_t(std::min<uint64_t>(max_size, INT64_MAX)));
+    }
+    if (status) {
+        status = stmt->run();
+    }
+    if (!status) {
+        return status.error();
+    }
+    return static_cast<uint64_t>(sqlite3_changes64(db));
+}
+
 }  // namespace
+
+Result<uint64_t> trim_journal_to(sqlite3* db, int64_t zone_id, const JournalLimits& limits) {
+    auto by_count = delete_old_journal_entries(db, zone_id, limits.max_changes);
+    if (!by_count) {
+        return by_count.error();
+    }
+    auto by_size = delete_journal_over_size(db, zone_id, limits.max_size);
+    if (!by_size) {
+        return by_size.error();
+    }
+    return by_count.value() + by_size.value();
+}
 
 Status insert_journal_entry(sqlite3* db, int64_t zone_id, const JournalEntry& entry) {
     auto head = Statement::prepare(db,
-                                   "INSERT INTO journal (zone_id, serial_from, serial_to, time) "
-                                   "VALUES (?1, ?2, ?3, ?4)",
+                                   "INSERT INTO journal (zone_id, serial_from, serial_to, time, "
+                                   "bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
                                    "write journal");
     if (!head) {
         return head.error();
@@ -97,6 +172,9 @@ Status insert_journal_entry(sqlite3* db, int64_t zone_id, const JournalEntry& en
     }
     if (status) {
         status = head->bind_int(4, entry.time);
+    }
+    if (status) {
+        status = head->bind_int(5, journal_bytes(entry));
     }
     if (status) {
         status = head->run();
@@ -117,7 +195,20 @@ Status insert_journal_entry(sqlite3* db, int64_t zone_id, const JournalEntry& en
     if (status) {
         status = insert_rrs(rrs.value(), journal_id, kOpAdded, entry.added, seq);
     }
-    return status;
+    if (!status) {
+        return status;
+    }
+    // Every writer trims in the same transaction, so the journal never outgrows its bounds and
+    // what remains always chains up to the current serial (only the oldest rows go).
+    auto limits = zone_journal_limits(db, zone_id);
+    if (!limits) {
+        return limits.error();
+    }
+    auto trimmed = trim_journal_to(db, zone_id, limits.value());
+    if (!trimmed) {
+        return trimmed.error();
+    }
+    return Status::success();
 }
 
 Result<std::optional<std::vector<JournalEntry>>> select_journal(sqlite3* db, int64_t zone_id,

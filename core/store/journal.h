@@ -12,7 +12,8 @@
 
 namespace tidal::store {
 
-// Appends entry for the zone. Caller holds the write transaction.
+// Appends entry for the zone, then trims the zone's journal to the bounds stored in its zones row
+// (see trim_journal_to). Caller holds the write transaction.
 Status insert_journal_entry(sqlite3* db, int64_t zone_id, const JournalEntry& entry);
 
 // The entries from serial_from up to current_serial, oldest first, or nullopt when the chain of
@@ -23,6 +24,10 @@ Result<std::optional<std::vector<JournalEntry>>> select_journal(sqlite3* db, int
 
 // Deletes all but the newest keep entries of the zone; returns how many were deleted.
 Result<uint64_t> delete_old_journal_entries(sqlite3* db, int64_t zone_id, uint64_t keep);
+
+// Deletes the oldest entries beyond limits.max_changes, then the oldest while the rest hold more
+// than limits.max_size bytes (the newest entry always stays). Returns how many were deleted.
+Result<uint64_t> trim_journal_to(sqlite3* db, int64_t zone_id, const JournalLimits& limits);
 
 // Deletes every journal entry of the zone (its history no longer chains to the stored zone, e.g.
 // after a transfer whose serial went backwards); returns how many were deleted.

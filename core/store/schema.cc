@@ -29,7 +29,7 @@ constexpr int64_t kApplicationId = 0x5449444C;
 //            replication timers and freshness. Keyed by the lowercased wire apex, not by zones.id,
 //            because a secondary zone has state (attempts, errors) before its first transfer.
 //            Times are milliseconds since the Unix epoch, 0 = never / not set.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
 CREATE TABLE zones (
     id        INTEGER PRIMARY KEY,
@@ -81,6 +81,26 @@ CREATE TABLE sync_state (
     primary_serial INTEGER,
     primary_used   TEXT NOT NULL DEFAULT '',
     last_error     TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+)sql",
+    // v3: journal bounds per zone (set from the configuration), the size of each journal row so
+    // trimming by size needs no scan of journal_rrs, and what each secondary last asked a
+    // primary for (tidalctl status shows it).
+    R"sql(
+ALTER TABLE zones ADD COLUMN journal_max_changes INTEGER NOT NULL DEFAULT 1000;
+ALTER TABLE zones ADD COLUMN journal_max_size INTEGER NOT NULL DEFAULT 67108864;
+ALTER TABLE journal ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+UPDATE journal SET bytes = (SELECT COALESCE(SUM(length(owner) + length(rdata) + 10), 0)
+                            FROM journal_rrs WHERE journal_id = journal.id);
+CREATE TABLE transfer_peers (
+    zone         BLOB NOT NULL,
+    peer         TEXT NOT NULL,
+    key          TEXT NOT NULL DEFAULT '',
+    kind         TEXT NOT NULL,
+    serial_asked INTEGER,
+    serial_sent  INTEGER NOT NULL,
+    time         INTEGER NOT NULL,
+    PRIMARY KEY (zone, peer)
 ) WITHOUT ROWID;
 )sql",
 };

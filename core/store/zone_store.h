@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,7 +10,9 @@
 #include <vector>
 
 #include "core/util/result.h"
+#include "core/zone/edit_script.h"
 #include "core/zone/record.h"
+#include "core/zone/serial_policy.h"
 
 struct sqlite3;
 
@@ -34,6 +37,9 @@ struct ZoneChange {
     std::string zone;  // lowercased wire apex
     std::vector<Record> remove;
     std::vector<Record> add;
+    // How the serial is bumped (the zone's `serial-policy`); an SOA in `add` with a greater
+    // serial still wins.
+    zone::SerialPolicy serial_policy = zone::SerialPolicy::Increment;
 };
 
 // One committed change as the journal keeps it, ready to be sent as one IXFR difference sequence
@@ -45,6 +51,26 @@ struct JournalEntry {
     int64_t time = 0;  // seconds since the Unix epoch, when the change was committed
     std::vector<Record> removed;
     std::vector<Record> added;
+};
+
+// How much IXFR history a zone keeps (configuration: journal-max-changes, journal-max-size).
+struct JournalLimits {
+    uint64_t max_changes = 1000;
+    uint64_t max_size = uint64_t(64) << 20;  // bytes
+};
+
+// What a secondary last asked this primary for (recorded by tidal-sync when tidald reports a
+// transfer it served), for `tidalctl status`. time: milliseconds since the Unix epoch.
+struct TransferPeer {
+    std::string zone;                      // lowercased wire apex
+    std::string peer;                      // the secondary's address ("192.0.2.2" or "2001:db8::2")
+    std::string key;                       // TSIG key name it signed with, or empty
+    std::string kind;                      // "IXFR" or "AXFR"
+    std::optional<uint32_t> serial_asked;  // the serial it had (IXFR), none for AXFR
+    uint32_t serial_sent = 0;              // the serial it was sent
+    int64_t time = 0;
+
+    friend bool operator==(const TransferPeer&, const TransferPeer&) = default;
 };
 
 // Replication state of one secondary zone, kept by tidal-sync so a restart resumes where it was,
@@ -65,6 +91,36 @@ struct SyncState {
     std::string last_error;                  // why the last attempt failed; empty after a success
 
     friend bool operator==(const SyncState&, const SyncState&) = default;
+};
+
+// Read access to one zone's stored records for ZoneStore::update_zone's decide callback. It reads
+// inside the update's write transaction, so what it returns is exactly what the change will be
+// applied to. Valid only during the callback.
+class ZoneReader {
+  public:
+    virtual ~ZoneReader() = default;
+    // The zone row (id, apex, serial) as the transaction found it.
+    virtual const ZoneInfo& zone() const = 0;
+    // Every RR stored at owner (lowercased wire), in (type, rdata) order; empty when none.
+    virtual Result<std::vector<Record>> records_at(std::string_view owner) = 0;
+};
+
+// What ZoneStore::update_zone did.
+struct UpdateOutcome {
+    bool zone_found = false;     // false: the zone is not stored here; decide was not called
+    bool applied = false;        // a change was committed (the serial went up)
+    uint32_t serial_before = 0;  // the serial when the transaction began
+    uint32_t serial_after = 0;   // the serial now stored (serial_before when nothing changed)
+};
+
+// update_zone's callback: the change to commit, or nullopt to write nothing (e.g. a failed
+// RFC 2136 prerequisite). An Error aborts the transaction and is returned by update_zone.
+using UpdateDecider = std::function<Result<std::optional<ZoneChange>>(ZoneReader& reader)>;
+
+// What ZoneStore::apply_checked_change and ZoneStore::apply_edits did.
+struct CheckedOutcome {
+    UpdateOutcome update;                      // zone_found, applied, serial_before, serial_after
+    std::optional<zone::Rejection> rejection;  // a rule or prerequisite failed: nothing written
 };
 
 // Thread-compatible: one ZoneStore per thread. Several processes may open the same file (WAL):
@@ -116,6 +172,27 @@ class ZoneStore {
     // serial. On any error nothing is written. Returns the serial now stored.
     Result<uint32_t> apply_change(const ZoneChange& change);
 
+    // A read-decide-write edit in ONE write transaction (BEGIN IMMEDIATE): concurrent editors
+    // from any process serialise on SQLite's write lock, so what decide read is still true when
+    // its change commits (RFC 2136 §3.2 prerequisites as compare-and-set). decide runs once,
+    // inside the transaction, with read access to the zone; its change (when not nullopt) goes
+    // through the one write path (apply_change_in_transaction: serial bump and journal entry).
+    // A change that alters nothing writes nothing (applied false). On any Error nothing is
+    // written. ReadWrite only. Defined in zone_store_update.cc.
+    Result<UpdateOutcome> update_zone(std::string_view apex, const UpdateDecider& decide);
+
+    // apply_change with zone::check_change (core/zone/change_checks.h) run in the same write
+    // transaction on the RRs stored at the names the change touches, so no other writer slips
+    // in between the check and the write. A broken rule gives a rejection and writes nothing;
+    // a missing zone gives update.zone_found false. Defined in zone_store_checked.cc.
+    Result<CheckedOutcome> apply_checked_change(const ZoneChange& change);
+
+    // Decides script with zone::decide_edits (prerequisites, then the edits in order, then the
+    // rules of check_change) on the RRs stored at the names it touches, and applies the result,
+    // all in ONE write transaction: one serial bump following policy, or nothing written (a
+    // rejection says why). Defined in zone_store_checked.cc.
+    Result<CheckedOutcome> apply_edits(const zone::EditScript& script, zone::SerialPolicy policy);
+
     // Deletes the zone, its records and its journal. Error if it does not exist.
     Status delete_zone(std::string_view apex);
 
@@ -127,6 +204,24 @@ class ZoneStore {
 
     // Drops all but the newest keep journal entries of the zone. Returns how many were dropped.
     Result<uint64_t> trim_journal(std::string_view apex, uint64_t keep);
+
+    // Stores the zone's journal bounds (from the configuration) and trims the journal to them at
+    // once; every later journal write trims to them in its own transaction. Writes nothing when
+    // they are already stored. Error if the zone does not exist.
+    Status set_journal_limits(std::string_view apex, const JournalLimits& limits);
+    // The zone's stored journal bounds, entry count and size in bytes.
+    struct JournalUsage {
+        JournalLimits limits;
+        uint64_t changes = 0;
+        uint64_t bytes = 0;
+        std::optional<uint32_t> oldest_serial;  // the serial the journal reaches back to
+    };
+    Result<JournalUsage> journal_usage(std::string_view apex);
+
+    // Records what a secondary was sent (one row per zone and peer, replaced). ReadWrite only.
+    Status save_transfer_peer(const TransferPeer& peer);
+    // Every recorded peer of the zone, ordered by peer.
+    Result<std::vector<TransferPeer>> transfer_peers(std::string_view apex);
 
     // --- Secondary side (tidal-sync): the primary's serials are stored exactly, never bumped. ---
 

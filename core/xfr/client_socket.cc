@@ -69,6 +69,20 @@ Endpoint Endpoint::from_remote(const config::Remote& remote) {
     return Endpoint{remote.address.host, remote.address.port};
 }
 
+std::optional<Endpoint> Endpoint::local_server(const config::Config& config) {
+    if (config.server.listen.empty()) {
+        return std::nullopt;
+    }
+    const config::ListenAddress& listen = config.server.listen.front();
+    Endpoint endpoint{listen.host, listen.port};
+    if (listen.host == "0.0.0.0") {
+        endpoint.address = "127.0.0.1";
+    } else if (listen.host == "::") {
+        endpoint.address = "::1";
+    }
+    return endpoint;
+}
+
 Result<Endpoint> Endpoint::from_sockaddr(const sockaddr* address) {
     char host[INET6_ADDRSTRLEN] = "";
     if (address != nullptr && address->sa_family == AF_INET) {

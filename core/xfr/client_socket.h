@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct Endpoint {
 
     // The address of a configured remote (INTERFACE.md remotes:).
     static Endpoint from_remote(const config::Remote& remote);
+    // This host's tidald as a local client reaches it: the first `listen` address, a wildcard
+    // one through loopback. nullopt when nothing is listed.
+    static std::optional<Endpoint> local_server(const config::Config& config);
     // The address of a peer, e.g. the source of a NOTIFY; Error for other families.
     static Result<Endpoint> from_sockaddr(const sockaddr* address);
     // "192.0.2.1:53", "[2001:db8::1]:53": for messages and logs.

@@ -10,6 +10,7 @@
 #include "core/dns/name.h"
 #include "core/store/zone_store.h"
 #include "core/util/socket_address.h"
+#include "core/util/wall_clock.h"
 #include "core/zone/serial_arith.h"
 
 namespace tidal::xfr {
@@ -96,8 +97,19 @@ TransferSession::TransferSession(std::shared_ptr<const snapshot::ZoneSet> zones,
         fail(dns::rcode::SERVFAIL, "zone has no data");
         return;
     }
+    const snapshot::ZoneFreshness& freshness = zones_->freshness(apex);
+    const int64_t now_ms = wall_clock_ms();
+    if (freshness.expired_at(now_ms)) {
+        fail(dns::rcode::SERVFAIL, "zone expired here");  // RFC 1035 §3.3.13
+        return;
+    }
+    if (parsed_.has_edns && parsed_.edns_expire) {
+        // RFC 7314 §3: how long a secondary of ours may keep the copy it gets from us.
+        expire_ = snapshot::expire_option_value(freshness, *zone_, now_ms);
+    }
     if (parsed_.qtype == dns::rrtype::AXFR) {
         stream_ = axfr_stream(zone_);
+        served_serial_ = zone_->serial();
         state_ = State::Streaming;
         return;
     }
@@ -106,6 +118,13 @@ TransferSession::TransferSession(std::shared_ptr<const snapshot::ZoneSet> zones,
         return;  // RFC 1995 §3
     }
     state_ = State::NeedJournal;
+}
+
+size_t TransferSession::opt_size() const {
+    if (!parsed_.has_edns) {
+        return 0;
+    }
+    return query::MessageWriter::kOptSize + (expire_ ? query::MessageWriter::kExpireOptionSize : 0);
 }
 
 void TransferSession::fail(uint8_t rcode, const std::string& why) {
@@ -136,15 +155,18 @@ void TransferSession::load_journal() {
         // RFC 1995 §2: a client as new as we are gets our SOA alone.
         kind_ = "IXFR (up to date)";
         stream_ = soa_stream(zone_);
+        served_serial_ = zone_->serial();
         state_ = State::Streaming;
         return;
     }
     if (entries && !entries->empty()) {
+        served_serial_ = entries->back().serial_to;
         stream_ = ixfr_stream(*entries);
     } else {
         // RFC 1995 §4: when the history does not reach back, the whole zone, AXFR-style.
         kind_ = "IXFR (AXFR-style)";
         stream_ = axfr_stream(zone_);
+        served_serial_ = zone_->serial();
     }
     state_ = State::Streaming;
 }
@@ -210,8 +232,7 @@ size_t TransferSession::next(uint8_t* out, size_t capacity, uint64_t now) {
         return 0;
     }
     writer_.begin(out, capacity);
-    writer_.reserve((tsig_.key != nullptr ? tsig::signature_size(*tsig_.key) : 0) +
-                    (parsed_.has_edns ? query::MessageWriter::kOptSize : 0));
+    writer_.reserve((tsig_.key != nullptr ? tsig::signature_size(*tsig_.key) : 0) + opt_size());
     writer_.set_id(parsed_.id);
     // RFC 5936 §2.2.1: AA set; the question only in the first message.
     writer_.set_flags(uint16_t(dns::flag::QR | dns::flag::AA | (parsed_.flags & 0x7800)));
@@ -238,13 +259,29 @@ size_t TransferSession::next(uint8_t* out, size_t capacity, uint64_t now) {
     }
     records_ += in_message;
     if (parsed_.has_edns) {
-        writer_.release(query::MessageWriter::kOptSize);
-        (void)writer_.write_opt(1232, 0, false);
+        writer_.release(opt_size());
+        (void)writer_.write_opt(1232, 0, false, expire_);
     }
     const size_t size = writer_.finish();
     const size_t signed_size = sign(out, size, capacity, now);
     ++messages_;
     return signed_size;
+}
+
+std::optional<TransferSession::Served> TransferSession::served() const {
+    if (!transferred_ || !zone_) {
+        return std::nullopt;
+    }
+    Served out;
+    out.zone = zone_->apex();
+    out.kind = parsed_.qtype == dns::rrtype::AXFR ? "AXFR" : "IXFR";
+    if (parsed_.qtype == dns::rrtype::IXFR) {
+        out.serial_asked = client_serial_;
+    }
+    out.serial_sent = served_serial_;
+    out.peer = peer_text_;
+    out.key = tsig_.key != nullptr ? tsig_.key->name : std::string();
+    return out;
 }
 
 std::string TransferSession::describe() const {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/query/message_writer.h"
@@ -39,12 +40,26 @@ class TransferSession {
     // False when the request was refused or failed (the answer is a single error message).
     bool transferred() const { return transferred_; }
 
+    // What a completed transfer gave whom (the primary keeps it per secondary: tidalctl
+    // status); nullopt unless transferred().
+    struct Served {
+        std::string zone;                      // lowercased wire apex
+        std::string kind;                      // "AXFR" or "IXFR"
+        std::optional<uint32_t> serial_asked;  // the client's serial, for IXFR (RFC 1995 §3)
+        uint32_t serial_sent = 0;
+        std::string peer;  // address text
+        std::string key;   // TSIG key name, or empty
+    };
+    std::optional<Served> served() const;
+
   private:
     enum class State { Error, NeedJournal, Streaming, Done };
 
     void fail(uint8_t rcode, const std::string& why);
     size_t write_error(uint8_t* out, size_t capacity, uint64_t now);
     size_t sign(uint8_t* out, size_t size, size_t capacity, uint64_t now);
+    // The OPT record's size in each message (with the EDNS EXPIRE option when asked).
+    size_t opt_size() const;
 
     std::shared_ptr<const snapshot::ZoneSet> zones_;
     std::shared_ptr<const snapshot::ZoneSnapshot> zone_;
@@ -53,11 +68,13 @@ class TransferSession {
     tsig::RequestCheck tsig_;
     std::string peer_text_;
     uint32_t client_serial_ = 0;
+    uint32_t served_serial_ = 0;
     State state_ = State::Error;
     uint8_t error_rcode_ = 0;
     std::string why_;
     std::unique_ptr<RecordStream> stream_;
-    std::string kind_;  // "AXFR", "IXFR", "IXFR (AXFR-style)", "IXFR (up to date)"
+    std::optional<uint32_t> expire_;  // RFC 7314 EXPIRE for the OPT record, when asked
+    std::string kind_;                // "AXFR", "IXFR", "IXFR (AXFR-style)", "IXFR (up to date)"
     std::string prior_mac_;
     size_t messages_ = 0;
     size_t records_ = 0;

@@ -29,10 +29,13 @@ class ZoneSpec:
     notify: Remotes to NOTIFY after each change. allow_transfer / allow_notify /
     allow_update: TsigKey objects (signed with that key, from 127.0.0.1) or address strings
     ("127.0.0.1", unsigned) or Remote objects (Tidal: the remote id).
+    max_staleness / stale_policy: Tidal's bounded staleness for the zone (ARCHITECTURE.md),
+    as the config spells them ("4s", "refuse" | "serve"); None leaves the key out.
     """
 
     def __init__(self, origin, file=None, role="primary", primaries=(), notify=(),
-                 allow_transfer=(), allow_notify=(), allow_update=()):
+                 allow_transfer=(), allow_notify=(), allow_update=(), max_staleness=None,
+                 stale_policy=None):
         if role not in ("primary", "secondary"):
             raise ValueError("role must be primary or secondary, not %r" % role)
         if role == "primary" and not file:
@@ -47,6 +50,10 @@ class ZoneSpec:
         self.allow_transfer = list(allow_transfer)
         self.allow_notify = list(allow_notify)
         self.allow_update = list(allow_update)
+        if stale_policy not in (None, "refuse", "serve"):
+            raise ValueError("stale_policy must be refuse or serve, not %r" % stale_policy)
+        self.max_staleness = max_staleness
+        self.stale_policy = stale_policy
 
     @property
     def name(self):

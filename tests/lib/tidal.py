@@ -6,6 +6,11 @@ For replication tests the zones may be replication.ZoneSpec: the config then als
 primaries and allow-notify (INTERFACE.md); primary zones are imported, secondary zones are
 left for tidal-sync to transfer. start_sync() runs tidal-sync beside tidald with the same
 config; sync_implemented() tells whether this build of tidal-sync replicates at all.
+
+Cluster tests (tests/cluster/) run each host in its own network namespace: listen_address
+is then the host's address and command_prefix (e.g. ["ip", "netns", "exec", NS]) goes in
+front of every command the instance runs (tidald, tidal-sync, tidalctl, the dig that checks
+readiness). Both default to the single-host behaviour (127.0.0.1, nothing in front).
 """
 
 import os
@@ -22,13 +27,31 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
                      "SUMMARY: UndefinedBehaviorSanitizer", "SUMMARY: AddressSanitizer")
 
 
+class PrefixedDig(Dig):
+    """dig run behind an argv prefix (e.g. inside a network namespace)."""
+
+    def __init__(self, port, server="127.0.0.1", tool="dig", prefix=()):
+        super().__init__(port, server, tool)
+        self.prefix = list(prefix)
+
+    def command(self, name, rtype="A", rclass=None, opts=()):
+        return self.prefix + super().command(name, rtype, rclass, opts)
+
+
+def _listen_text(address, port):
+    return "[%s]:%d" % (address, port) if ":" in address else "%s:%d" % (address, port)
+
+
 class TidalServer:
     """start() imports the zones and runs tidald; stop() stops only that pid."""
 
     def __init__(self, workdir, zones, port=None, udp_max_payload=1232, workers=2,
-                 list_zones_in_config=True, keys=(), remotes=(), log_level="info"):
+                 list_zones_in_config=True, keys=(), remotes=(), log_level="info",
+                 listen_address="127.0.0.1", command_prefix=()):
         """zones: list of (origin, absolute zone file path) or of replication.ZoneSpec.
-        keys, remotes: more TsigKeys/Remotes to declare than the zones refer to."""
+        keys, remotes: more TsigKeys/Remotes to declare than the zones refer to.
+        listen_address: where tidald listens (and is asked); command_prefix: argv put in
+        front of every command this instance runs."""
         self.workdir = workdir
         self.specs = [z if isinstance(z, ZoneSpec) else None for z in zones]
         self.zones = [(z.origin, z.file) if isinstance(z, ZoneSpec) else tuple(z)
@@ -36,6 +59,8 @@ class TidalServer:
         self.extra_keys = list(keys)
         self.extra_remotes = list(remotes)
         self.log_level = log_level
+        self.listen_address = listen_address
+        self.command_prefix = list(command_prefix)
         self.sync = None
         self.sync_status = None
         self.sync_log_path = os.path.join(workdir, "tidal-sync.log")
@@ -73,6 +98,10 @@ class TidalServer:
             lines.append("    allow-transfer: %s" % self._acl(spec.allow_transfer))
         if spec.allow_update:
             lines.append("    allow-update: %s" % self._acl(spec.allow_update))
+        if getattr(spec, "max_staleness", None) is not None:
+            lines.append("    max-staleness: %s" % spec.max_staleness)
+        if getattr(spec, "stale_policy", None) is not None:
+            lines.append("    stale-policy: %s" % spec.stale_policy)
         return lines
 
     def _write_config(self, path=None, state_dir=None):
@@ -85,7 +114,7 @@ class TidalServer:
             "control: %s" % os.path.join(state_dir, "control.sock"),
             "log: {level: %s, target: stderr}" % self.log_level,
             "server:",
-            '  listen: ["127.0.0.1:%d"]' % self.port,
+            '  listen: ["%s"]' % _listen_text(self.listen_address, self.port),
             "  workers: %d" % self.workers,
             "  udp-max-payload: %d" % self.udp_max_payload,
         ]
@@ -114,7 +143,8 @@ class TidalServer:
 
     def tidalctl(self, *args, timeout=120):
         """Runs tidalctl with this instance's config; output appended to tidalctl.log."""
-        argv = [paths.tidalctl(), "--config", self.config_path] + list(args)
+        argv = self.command_prefix + [paths.tidalctl(), "--config", self.config_path] + \
+            list(args)
         done = process.run(argv, timeout=timeout)
         with open(self.import_log_path, "a") as f:
             f.write("$ %s\nexit %d\n%s%s" % (" ".join(argv), done.returncode, done.stdout,
@@ -141,8 +171,9 @@ class TidalServer:
             if attempt > 0:
                 self.port = free_port()
                 self._write_config()
-            self.proc = process.ManagedProcess([paths.tidald(), "--config", self.config_path],
-                                               self.log_path)
+            self.proc = process.ManagedProcess(
+                self.command_prefix + [paths.tidald(), "--config", self.config_path],
+                self.log_path)
             if self.wait_ready(timeout):
                 return self
             last_error = "tidald not ready on port %d after %.0f s (alive: %s)" % (
@@ -152,8 +183,14 @@ class TidalServer:
                 break
         raise RuntimeError("%s\n--- tidald log ---\n%s" % (last_error, self.log_text()))
 
+    def client(self, tool="dig"):
+        """A dig (or kdig) client for this server, run where the server runs."""
+        if not self.command_prefix:
+            return Dig(port=self.port, server=self.listen_address, tool=tool)
+        return PrefixedDig(self.port, self.listen_address, tool, self.command_prefix)
+
     def wait_ready(self, timeout):
-        client = Dig(port=self.port)
+        client = self.client()
 
         def all_zones_answer():
             if not self.proc.alive():
@@ -168,8 +205,9 @@ class TidalServer:
                     return False
             return True
 
-        return bool(process.wait_until(all_zones_answer, timeout, interval=0.1)) and \
-            self.proc.alive()
+        # A tidald that exits (a config it refuses) ends the wait at once.
+        return bool(process.wait_until(lambda: all_zones_answer() or not self.proc.alive(),
+                                       timeout, interval=0.1)) and self.proc.alive()
 
     # --- tidal-sync ----------------------------------------------------------------------
 
@@ -204,8 +242,9 @@ class TidalServer:
     def start_sync(self, settle=0.5):
         """Starts tidal-sync with this config (tidald should run already). Raises when it has
         exited within `settle` seconds."""
-        self.sync = process.ManagedProcess([paths.tidal_sync(), "--config", self.config_path],
-                                           self.sync_log_path)
+        self.sync = process.ManagedProcess(
+            self.command_prefix + [paths.tidal_sync(), "--config", self.config_path],
+            self.sync_log_path)
         process.wait_until(lambda: not self.sync.alive(), settle, interval=0.05)
         if not self.sync.alive():
             raise RuntimeError("tidal-sync exited at once (status %s):\n%s" % (
@@ -228,10 +267,34 @@ class TidalServer:
         """Waits (bounded) until tidald serves serial (or later) for zone: a commit is
         published within ~100 ms, not at once. Raises on timeout."""
         from . import transfer
-        seen = transfer.wait_for_serial(self.port, zone, serial, timeout)
+        if self.listen_address == "127.0.0.1" and not self.command_prefix:
+            seen = transfer.wait_for_serial(self.port, zone, serial, timeout)
+        else:
+            box = [None]
+
+            def reached():
+                box[0] = self.serial(zone)
+                return box[0] is not None and transfer.serial_ge(box[0], serial)
+
+            process.wait_until(reached, timeout, 0.1)
+            seen = box[0]
         if seen is None or not transfer.serial_ge(seen, serial):
             raise RuntimeError("tidald still serves %s serial %s %.0f s after the commit of %s"
                                % (zone, seen, timeout, serial))
+
+    def serial(self, zone):
+        """The SOA serial tidald serves for zone (asked where it runs), or None."""
+        r = self.client().query(zone, "SOA", opts=["+norec", "+time=1", "+tries=1"],
+                                timeout=10)
+        if r is None or r.rcode != "NOERROR":
+            return None
+        for rr in r.answer:
+            if rr.rtype == "SOA":
+                try:
+                    return int(rr.rdata.split()[2])
+                except (IndexError, ValueError):
+                    return None
+        return None
 
     def export(self, zone):
         """The zone as tidalctl zone export prints it; raises when it fails."""

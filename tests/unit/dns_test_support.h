@@ -68,6 +68,7 @@ struct QueryOptions {
     uint16_t qclass = LDNS_RR_CLASS_IN;
     uint16_t id = 4242;
     bool rd = false;
+    bool expire = false;  // ask for EDNS EXPIRE (RFC 7314 §2: the option, empty)
 };
 
 inline std::vector<uint8_t> query(const std::string& name, ldns_rr_type type,
@@ -80,7 +81,11 @@ inline std::vector<uint8_t> query(const std::string& name, ldns_rr_type type,
     if (options.edns) {
         ldns_pkt_set_edns_udp_size(pkt, options.payload);
         ldns_pkt_set_edns_version(pkt, options.edns_version);
-        ldns_pkt_set_edns_data(pkt, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, 0, ""));
+        static const uint8_t kExpireOption[] = {0, 9, 0, 0};
+        ldns_pkt_set_edns_data(pkt, options.expire
+                                        ? ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN,
+                                                                sizeof kExpireOption, kExpireOption)
+                                        : ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, 0, ""));
     }
     uint8_t* wire = nullptr;
     size_t size = 0;

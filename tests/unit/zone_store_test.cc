@@ -471,5 +471,81 @@ TEST_F(ZoneStoreTest, WritersWaitForEachOther) {
     EXPECT_EQ(serial.value(), 11u);
 }
 
+// One change that adds host<i>.example.com. A 192.0.2.<i>.
+ZoneChange add_host(int i) {
+    ZoneChange change;
+    change.zone = wire(kApex);
+    change.add.push_back(rr("host" + std::to_string(i) + ".example.com.", 300, "A",
+                            "192.0.2." + std::to_string(i % 250)));
+    return change;
+}
+
+TEST_F(ZoneStoreTest, JournalKeepsTheNewestChangesWithinItsBounds) {
+    auto store = open();
+    ASSERT_TRUE(store->replace_zone(wire(kApex), base_zone(10)).ok());
+    ASSERT_TRUE(store->set_journal_limits(wire(kApex), JournalLimits{3, 1 << 20}).ok());
+    for (int i = 1; i <= 5; ++i) {
+        ASSERT_TRUE(store->apply_change(add_host(i)).ok());
+    }
+    auto usage = store->journal_usage(wire(kApex));
+    ASSERT_TRUE(usage.ok()) << usage.error().message;
+    EXPECT_EQ(usage->changes, 3u);
+    EXPECT_EQ(usage->oldest_serial, 12u);
+    EXPECT_GT(usage->bytes, 0u);
+    // What remains still chains to the current serial: IXFR from 12, AXFR (nullopt) from 11.
+    auto from12 = store->read_journal(wire(kApex), 12);
+    ASSERT_TRUE(from12.ok() && from12.value());
+    EXPECT_EQ(from12.value()->size(), 3u);
+    EXPECT_FALSE(store->read_journal(wire(kApex), 11).value());
+    EXPECT_EQ(query_int("SELECT count(*) FROM journal_rrs WHERE journal_id NOT IN "
+                        "(SELECT id FROM journal)"),
+              0);
+}
+
+TEST_F(ZoneStoreTest, JournalSizeBoundDropsOldestButKeepsTheNewest) {
+    auto store = open();
+    ASSERT_TRUE(store->replace_zone(wire(kApex), base_zone(10)).ok());
+    for (int i = 1; i <= 4; ++i) {
+        ASSERT_TRUE(store->apply_change(add_host(i)).ok());
+    }
+    auto before = store->journal_usage(wire(kApex));
+    ASSERT_TRUE(before.ok());
+    ASSERT_EQ(before->changes, 4u);
+    // Room for about two entries: the two oldest go at once.
+    const uint64_t two = before->bytes / 2 + 1;
+    ASSERT_TRUE(store->set_journal_limits(wire(kApex), JournalLimits{1000, two}).ok());
+    auto after = store->journal_usage(wire(kApex));
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(after->changes, 2u);
+    EXPECT_LE(after->bytes, two);
+    EXPECT_EQ(after->limits.max_size, two);
+    // A bound smaller than any entry still keeps the newest one, for a secondary one behind.
+    ASSERT_TRUE(store->set_journal_limits(wire(kApex), JournalLimits{1000, 1}).ok());
+    ASSERT_TRUE(store->apply_change(add_host(5)).ok());
+    EXPECT_EQ(store->journal_usage(wire(kApex))->changes, 1u);
+    auto from14 = store->read_journal(wire(kApex), 14);
+    ASSERT_TRUE(from14.ok() && from14.value());
+    EXPECT_EQ(from14.value()->size(), 1u);
+}
+
+TEST_F(ZoneStoreTest, TransferPeersAreRecordedPerZoneAndPeer) {
+    auto store = open();
+    TransferPeer peer{wire(kApex), "192.0.2.2", "transfer", "IXFR", 10, 12, 1000};
+    ASSERT_TRUE(store->save_transfer_peer(peer).ok());
+    TransferPeer later = peer;
+    later.serial_asked = 12;
+    later.serial_sent = 15;
+    later.time = 2000;
+    ASSERT_TRUE(store->save_transfer_peer(later).ok());
+    TransferPeer other{wire(kApex), "192.0.2.3", "", "AXFR", std::nullopt, 15, 2500};
+    ASSERT_TRUE(store->save_transfer_peer(other).ok());
+    auto peers = store->transfer_peers(wire(kApex));
+    ASSERT_TRUE(peers.ok()) << peers.error().message;
+    ASSERT_EQ(peers->size(), 2u);
+    EXPECT_EQ(peers->at(0), later);
+    EXPECT_EQ(peers->at(1), other);
+    EXPECT_TRUE(store->transfer_peers(wire("example.net.")).value().empty());
+}
+
 }  // namespace
 }  // namespace tidal::store

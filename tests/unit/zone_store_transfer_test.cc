@@ -423,7 +423,11 @@ TEST_F(ZoneStoreTransferTest, Version1DatabaseIsMigrated) {
     ASSERT_TRUE(store_->apply_ixfr(wire(kApex), two_differences()).ok());
     const std::vector<Record> before = contents();
     store_.reset();
-    sql_exec("DROP TABLE sync_state; PRAGMA user_version = 1;");
+    sql_exec(
+        "DROP TABLE sync_state; DROP TABLE transfer_peers; "
+        "ALTER TABLE zones DROP COLUMN journal_max_changes; "
+        "ALTER TABLE zones DROP COLUMN journal_max_size; ALTER TABLE journal DROP COLUMN bytes; "
+        "PRAGMA user_version = 1;");
     ASSERT_EQ(sql_int("SELECT count(*) FROM sqlite_schema WHERE name = 'sync_state'"), 0);
 
     // tidald (read-only) cannot use it until a writer migrates it, and says why.
@@ -433,7 +437,9 @@ TEST_F(ZoneStoreTransferTest, Version1DatabaseIsMigrated) {
 
     store_ = open(ZoneStore::Mode::ReadWrite);
     ASSERT_TRUE(store_);
-    EXPECT_EQ(sql_int("PRAGMA user_version"), 2);
+    EXPECT_EQ(sql_int("PRAGMA user_version"), 3);
+    // v3 sized the journal rows it found, so trimming by size counts them.
+    EXPECT_EQ(sql_int("SELECT count(*) FROM journal WHERE bytes = 0"), 0);
     EXPECT_EQ(contents(), before);
     EXPECT_EQ(serial(), 13u);
     auto journal = store_->read_journal(wire(kApex), 10);
