@@ -113,6 +113,7 @@ int Daemon::run() {
     uv_timer_init(&loop_, &tick_);
     tick_.data = this;
     uv_timer_start(&tick_, &Daemon::on_tick, kRefreshIntervalMs, kRefreshIntervalMs);
+    watch_store();
     watchdog_usec_ = watchdog_interval_usec();
     spdlog::info("tidald {} listening on {} (UDP and TCP) with {} workers, {}", TIDAL_VERSION,
                  join_addresses(config_.server.listen), workers_.size(), status_text());
@@ -165,6 +166,25 @@ void Daemon::on_signal(uv_signal_t* handle, int signal) {
     }
 }
 
+void Daemon::watch_store() {
+    if (Status watching = store_watch_.open(config_.database); !watching) {
+        spdlog::warn("changes to {} are picked up every {} ms only: {}", config_.database,
+                     kRefreshIntervalMs, watching.message());
+        return;
+    }
+    uv_poll_init(&loop_, &store_poll_, store_watch_.fd());
+    store_poll_.data = this;
+    uv_poll_start(&store_poll_, UV_READABLE, &Daemon::on_store_written);
+    store_polling_ = true;
+}
+
+void Daemon::on_store_written(uv_poll_t* handle, int status, int /*events*/) {
+    auto* self = static_cast<Daemon*>(handle->data);
+    if (status >= 0 && self->store_watch_.drain()) {
+        self->refresh_zones();  // a commit (or a write on its way): data_version tells which
+    }
+}
+
 void Daemon::on_tick(uv_timer_t* timer) {
     auto* self = static_cast<Daemon*>(timer->data);
     self->refresh_zones();
@@ -187,6 +207,9 @@ void Daemon::stop() {
         uv_close(as_handle(handle), nullptr);
     }
     uv_close(as_handle(&tick_), nullptr);
+    if (store_polling_) {
+        uv_close(as_handle(&store_poll_), nullptr);
+    }
 }
 
 void Daemon::reload() {

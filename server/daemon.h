@@ -11,6 +11,7 @@
 #include "core/config/config.h"
 #include "core/snapshot/zone_set_loader.h"
 #include "core/snapshot/zone_set_publisher.h"
+#include "core/util/store_change_watch.h"
 #include "server/worker.h"
 
 namespace tidal::server {
@@ -39,6 +40,9 @@ class Daemon {
   private:
     static void on_signal(uv_signal_t* handle, int signal);
     static void on_tick(uv_timer_t* timer);
+    static void on_store_written(uv_poll_t* handle, int status, int events);
+    // Starts the inotify wake-up on the database's directory (the 100 ms tick stays as fallback).
+    void watch_store();
 
     // Binds, loads and starts the workers; an exit status (kExitOk when all is up).
     int start();
@@ -60,6 +64,9 @@ class Daemon {
     uv_signal_t sigint_{};
     uv_signal_t sighup_{};
     uv_timer_t tick_{};
+    StoreChangeWatch store_watch_;
+    uv_poll_t store_poll_{};
+    bool store_polling_ = false;
     bool stopping_ = false;
     std::string last_refresh_error_;  // logged once, not every tick while it persists
     uint64_t watchdog_usec_ = 0;

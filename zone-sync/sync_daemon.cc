@@ -182,6 +182,15 @@ int SyncDaemon::run() {
     uv_timer_init(&loop_, &poll_timer_);
     poll_timer_.data = this;
     uv_timer_start(&poll_timer_, &SyncDaemon::on_poll_timer, 0, kPollIntervalMs);
+    if (Status watching = store_watch_.open(config_.database); watching) {
+        uv_poll_init(&loop_, &store_poll_, store_watch_.fd());
+        store_poll_.data = this;
+        uv_poll_start(&store_poll_, UV_READABLE, &SyncDaemon::on_store_written);
+        store_polling_ = true;
+    } else {
+        spdlog::warn("commits are picked up every {} ms only: {}", kPollIntervalMs,
+                     watching.message());
+    }
     // systemd's watchdog (WatchdogSec=): a keep-alive at half the interval, from this loop, so
     // a stuck loop is noticed.
     uint64_t watchdog_usec = 0;
@@ -218,8 +227,14 @@ void SyncDaemon::stop() {
     spdlog::info("tidal-sync stopping");
     uv_timer_stop(&poll_timer_);
     uv_poll_stop(&control_poll_);
+    if (store_polling_) {
+        uv_poll_stop(&store_poll_);
+    }
     close_zones([this]() {
         uv_close(reinterpret_cast<uv_handle_t*>(&poll_timer_), nullptr);
+        if (store_polling_) {
+            uv_close(reinterpret_cast<uv_handle_t*>(&store_poll_), nullptr);
+        }
         if (watchdog_active_) {
             uv_close(reinterpret_cast<uv_handle_t*>(&watchdog_timer_), nullptr);
         }
@@ -254,6 +269,13 @@ void SyncDaemon::reload() {
         }
         sd_notify(0, "READY=1");
     });
+}
+
+void SyncDaemon::on_store_written(uv_poll_t* handle, int status, int /*events*/) {
+    auto* self = static_cast<SyncDaemon*>(handle->data);
+    if (status >= 0 && self->store_watch_.drain()) {
+        self->poll_store();
+    }
 }
 
 void SyncDaemon::on_poll_timer(uv_timer_t* timer) {
