@@ -63,6 +63,7 @@ install(FILES "${TIDAL_PACKAGING_SOURCE_DIR}/man/tidald.8"
 install(FILES "${TIDAL_PACKAGING_SOURCE_DIR}/man/tidalctl.1"
         DESTINATION "${CMAKE_INSTALL_MANDIR}/man1")
 install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${PROJECT_SOURCE_DIR}/docs/deploy.md"
+        "${PROJECT_SOURCE_DIR}/docs/consistency.md" "${PROJECT_SOURCE_DIR}/docs/editing.md"
         DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 install(FILES "${TIDAL_PACKAGING_SOURCE_DIR}/tidal.yaml.example"
         DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples" RENAME tidal.yaml)
