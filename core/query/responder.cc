@@ -150,7 +150,8 @@ size_t Responder::respond(const uint8_t* packet, size_t size, uint8_t* out, size
                              uint64_t(std::time(nullptr)));
     }
     if (query.opcode != dns::opcode::QUERY) {
-        // UPDATE arrives with the editing feature.
+        // UPDATE is taken off the query path by the server (server/update_job); any other
+        // opcode is not implemented (RFC 1035 §4.1.1).
         w.set_rcode(dns::rcode::NOTIMP);
         return finish();
     }

@@ -125,25 +125,15 @@ std::string UpdateHandler::handle(const UpdateRequest& request, uint64_t now) {
     if (parsed != query::ParseStatus::Ok || check.status == tsig::RequestCheck::Status::FormErr) {
         return refuse(dns::rcode::FORMERR, "malformed message");
     }
-    if (!check.ok()) {
-        // RFC 8945 §5.2: NOTAUTH, the TSIG error in the answer's TSIG.
-        return refuse(dns::rcode::NOTAUTH, "TSIG " + xfr::tsig_error_text(check.error_code()));
-    }
-    if (query.has_edns && query.edns_version > 0) {
-        return refuse(dns::rcode::BADVERS, "EDNS version " + std::to_string(query.edns_version));
-    }
     if (query.qtype != dns::rrtype::SOA || query.qclass != dns::rrclass::IN) {
         return refuse(dns::rcode::FORMERR, "the zone section is not one SOA of class IN");
     }
     const std::string apex(reinterpret_cast<const char*>(query.qname_lower), query.qname_size);
     const auto zone = request.zones->zone(apex);
-    if (!zone) {
-        return refuse(dns::rcode::NOTAUTH, "not a zone served here");  // RFC 2136 §3.1.1
-    }
     const snapshot::ZonePolicy& policy = request.zones->policy(apex);
-
-    if (policy.role == config::ZoneRole::Secondary) {
-        // RFC 2136 §6: the primary decides; its answer goes back unchanged (same ID, its TSIG).
+    if (zone && policy.role == config::ZoneRole::Secondary) {
+        // RFC 2136 §6: the primary decides (it checks the TSIG, which this host need not
+        // know); its answer goes back unchanged (same ID, its TSIG).
         auto forwarded = forward_update(request.message, policy.primaries);
         if (!forwarded) {
             return refuse(dns::rcode::SERVFAIL, "forwarding failed: " + forwarded.error().message);
@@ -153,6 +143,16 @@ std::string UpdateHandler::handle(const UpdateRequest& request, uint64_t now) {
                      key_text, forwarded->primary,
                      xfr::rcode_text(static_cast<uint8_t>(relayed[3]) & 0x0F));
         return relayed;
+    }
+    if (!check.ok()) {
+        // RFC 8945 §5.2: NOTAUTH, the TSIG error in the answer's TSIG.
+        return refuse(dns::rcode::NOTAUTH, "TSIG " + xfr::tsig_error_text(check.error_code()));
+    }
+    if (query.has_edns && query.edns_version > 0) {
+        return refuse(dns::rcode::BADVERS, "EDNS version " + std::to_string(query.edns_version));
+    }
+    if (!zone) {
+        return refuse(dns::rcode::NOTAUTH, "not a zone served here");  // RFC 2136 §3.1.1
     }
 
     if (policy.allow_update.empty()) {

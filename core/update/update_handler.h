@@ -33,14 +33,16 @@ class UpdateHandler {
     UpdateHandler& operator=(const UpdateHandler&) = delete;
 
     // Blocking (SQLite write transaction, or TCP to the primaries): never on an event loop.
-    // In this order: a malformed message gets FORMERR; a bad TSIG NOTAUTH with the TSIG error
-    // (RFC 8945 §5.2); a zone not served here NOTAUTH (RFC 2136 §3.1.1); on a secondary the
-    // message is forwarded to the primaries (§6) and their answer returned as it is (SERVFAIL
-    // when none answers); on a primary an empty allow-update or one that does not match the
-    // peer and key gives REFUSED (§3.3); then the sections are parsed (FORMERR, NOTZONE) and
-    // applied in one transaction (prerequisite rcodes of §3.2.5, or NOERROR). The answer echoes
-    // the zone section and is signed when the request was. Logs one line per applied update
-    // and per refusal (never a secret). Returns the answer, or "" when nothing must be sent.
+    // In this order: a malformed message or zone section gets FORMERR; on a zone that is a
+    // secondary here the message is forwarded unchanged to the primaries (RFC 2136 §6, the
+    // primary checks its TSIG, which this host need not know) and their answer returned as it
+    // is (SERVFAIL when none answers); otherwise a bad TSIG gets NOTAUTH with the TSIG error
+    // (RFC 8945 §5.2); a zone not served here NOTAUTH (RFC 2136 §3.1.1); an empty allow-update
+    // or one that does not match the peer and key REFUSED (§3.3); then the sections are parsed
+    // (FORMERR, NOTZONE) and applied in one transaction (prerequisite rcodes of §3.2.5, or
+    // NOERROR). The answer echoes the zone section and is signed when the request was. Logs
+    // one line per applied update and per refusal (never a secret). Returns the answer, or ""
+    // when nothing must be sent.
     std::string handle(const UpdateRequest& request, uint64_t now);
 
   private:
