@@ -32,6 +32,7 @@ void remove_temp_dirs() {
 void fail(std::string_view what) {
     std::fprintf(stderr, "INVARIANT BROKEN: %.*s\n", static_cast<int>(what.size()), what.data());
     std::fflush(stderr);
+    remove_temp_dirs();  // abort() skips the atexit handler
     std::abort();
 }
 
