@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -175,13 +176,27 @@ void Daemon::watch_store() {
     uv_poll_init(&loop_, &store_poll_, store_watch_.fd());
     store_poll_.data = this;
     uv_poll_start(&store_poll_, UV_READABLE, &Daemon::on_store_written);
+    uv_timer_init(&loop_, &recheck_timer_);
+    recheck_timer_.data = this;
     store_polling_ = true;
 }
 
 void Daemon::on_store_written(uv_poll_t* handle, int status, int /*events*/) {
     auto* self = static_cast<Daemon*>(handle->data);
     if (status >= 0 && self->store_watch_.drain()) {
-        self->refresh_zones();  // a commit (or a write on its way): data_version tells which
+        self->refresh_zones();
+        // The commit may not be visible yet (see kStoreRecheckDelaysMs): look again shortly.
+        self->recheck_step_ = 0;
+        uv_timer_start(&self->recheck_timer_, &Daemon::on_recheck, kStoreRecheckDelaysMs[0], 0);
+    }
+}
+
+void Daemon::on_recheck(uv_timer_t* timer) {
+    auto* self = static_cast<Daemon*>(timer->data);
+    self->refresh_zones();
+    if (++self->recheck_step_ < std::size(kStoreRecheckDelaysMs)) {
+        uv_timer_start(&self->recheck_timer_, &Daemon::on_recheck,
+                       kStoreRecheckDelaysMs[self->recheck_step_], 0);
     }
 }
 
@@ -209,6 +224,7 @@ void Daemon::stop() {
     uv_close(as_handle(&tick_), nullptr);
     if (store_polling_) {
         uv_close(as_handle(&store_poll_), nullptr);
+        uv_close(as_handle(&recheck_timer_), nullptr);
     }
 }
 

@@ -41,6 +41,7 @@ class Daemon {
     static void on_signal(uv_signal_t* handle, int signal);
     static void on_tick(uv_timer_t* timer);
     static void on_store_written(uv_poll_t* handle, int status, int events);
+    static void on_recheck(uv_timer_t* timer);
     // Starts the inotify wake-up on the database's directory (the 100 ms tick stays as fallback).
     void watch_store();
 
@@ -66,6 +67,8 @@ class Daemon {
     uv_timer_t tick_{};
     StoreChangeWatch store_watch_;
     uv_poll_t store_poll_{};
+    uv_timer_t recheck_timer_{};  // looks again 1..32 ms after a write (kStoreRecheckDelaysMs)
+    size_t recheck_step_ = 0;
     bool store_polling_ = false;
     bool stopping_ = false;
     std::string last_refresh_error_;  // logged once, not every tick while it persists

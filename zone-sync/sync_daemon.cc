@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -186,6 +187,8 @@ int SyncDaemon::run() {
         uv_poll_init(&loop_, &store_poll_, store_watch_.fd());
         store_poll_.data = this;
         uv_poll_start(&store_poll_, UV_READABLE, &SyncDaemon::on_store_written);
+        uv_timer_init(&loop_, &recheck_timer_);
+        recheck_timer_.data = this;
         store_polling_ = true;
     } else {
         spdlog::warn("commits are picked up every {} ms only: {}", kPollIntervalMs,
@@ -229,11 +232,13 @@ void SyncDaemon::stop() {
     uv_poll_stop(&control_poll_);
     if (store_polling_) {
         uv_poll_stop(&store_poll_);
+        uv_timer_stop(&recheck_timer_);
     }
     close_zones([this]() {
         uv_close(reinterpret_cast<uv_handle_t*>(&poll_timer_), nullptr);
         if (store_polling_) {
             uv_close(reinterpret_cast<uv_handle_t*>(&store_poll_), nullptr);
+            uv_close(reinterpret_cast<uv_handle_t*>(&recheck_timer_), nullptr);
         }
         if (watchdog_active_) {
             uv_close(reinterpret_cast<uv_handle_t*>(&watchdog_timer_), nullptr);
@@ -275,6 +280,18 @@ void SyncDaemon::on_store_written(uv_poll_t* handle, int status, int /*events*/)
     auto* self = static_cast<SyncDaemon*>(handle->data);
     if (status >= 0 && self->store_watch_.drain()) {
         self->poll_store();
+        // The commit may not be visible yet (see kStoreRecheckDelaysMs): look again shortly.
+        self->recheck_step_ = 0;
+        uv_timer_start(&self->recheck_timer_, &SyncDaemon::on_recheck, kStoreRecheckDelaysMs[0], 0);
+    }
+}
+
+void SyncDaemon::on_recheck(uv_timer_t* timer) {
+    auto* self = static_cast<SyncDaemon*>(timer->data);
+    self->poll_store();
+    if (++self->recheck_step_ < std::size(kStoreRecheckDelaysMs)) {
+        uv_timer_start(&self->recheck_timer_, &SyncDaemon::on_recheck,
+                       kStoreRecheckDelaysMs[self->recheck_step_], 0);
     }
 }
 

@@ -36,6 +36,7 @@ class SyncDaemon {
     static void on_signal(uv_signal_t* handle, int signal);
     static void on_poll_timer(uv_timer_t* timer);
     static void on_store_written(uv_poll_t* handle, int status, int events);
+    static void on_recheck(uv_timer_t* timer);
     static void on_control(uv_poll_t* handle, int status, int events);
 
     Status open_control_socket();
@@ -59,6 +60,8 @@ class SyncDaemon {
     uv_timer_t poll_timer_{};
     StoreChangeWatch store_watch_;  // inotify: a commit is seen at once, the timer is fallback
     uv_poll_t store_poll_{};
+    uv_timer_t recheck_timer_{};  // looks again 1..32 ms after a write (kStoreRecheckDelaysMs)
+    size_t recheck_step_ = 0;
     bool store_polling_ = false;
     uv_timer_t watchdog_timer_{};
     bool watchdog_active_ = false;

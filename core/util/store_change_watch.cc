@@ -28,8 +28,10 @@ Status StoreChangeWatch::open(const std::string& database_path) {
         return Error{"inotify_init1: " + std::string(std::strerror(errno))};
     }
     // IN_MODIFY: frames appended to the WAL (or pages written to a rollback-journal database);
+    // IN_CLOSE_WRITE: a writer such as tidalctl closing the file after its commit;
     // IN_CREATE / IN_MOVED_TO: a database that appears.
-    if (inotify_add_watch(fd, directory.c_str(), IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
+    if (inotify_add_watch(fd, directory.c_str(),
+                          IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO) < 0) {
         const std::string why = std::strerror(errno);
         ::close(fd);
         return Error{"inotify watch on " + directory + ": " + why};

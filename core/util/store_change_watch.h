@@ -12,6 +12,11 @@ namespace tidal {
 // appends to "<db>-wal"). The owner polls fd() for readability in its event loop and calls
 // drain(); the real check stays `PRAGMA data_version`, this only says when to look. Polling on a
 // timer remains the fallback (e.g. on file systems without inotify).
+//
+// A WAL write is seen before its commit is visible: SQLite appends the frames, syncs them, and
+// only then publishes the commit in the shared-memory index (which inotify cannot see). So after
+// an event the owner looks again a few times over the next milliseconds (kRecheckDelaysMs).
+inline constexpr unsigned kStoreRecheckDelaysMs[] = {1, 2, 4, 8, 16, 32};
 class StoreChangeWatch {
   public:
     StoreChangeWatch() = default;
