@@ -5,12 +5,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <iterator>
 #include <csignal>
 #include <cstdio>
+#include <iterator>
 #include <thread>
 #include <utility>
 
+#include "core/config/config_permissions.h"
 #include "core/snapshot/zone_set.h"
 #include "core/util/logging.h"
 #include "server/listen_sockets.h"
@@ -239,6 +240,9 @@ void Daemon::reload() {
         return;
     }
     setup_logging(next->log, "tidald");
+    if (const auto exposure = config::secrets_exposure_warning(next.value())) {
+        spdlog::warn("{}", *exposure);
+    }
     warn_about_restart(config_.server, next->server);
     if (Status status = loader_->reconfigure(next.value()); !status) {
         spdlog::error("reload failed, still serving the previous zones: {}", status.message());

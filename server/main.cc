@@ -1,11 +1,13 @@
 // tidald: the Tidal authoritative DNS server. Command line, configuration, then the Daemon.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <string>
 
 #include "core/config/config.h"
+#include "core/config/config_permissions.h"
 #include "core/util/logging.h"
 #include "server/daemon.h"
 
@@ -33,11 +35,18 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "tidald: {}\n", config.error().message);
         return kExitConfigError;
     }
+    const auto exposure = tidal::config::secrets_exposure_warning(config.value());
     if (check_config) {
+        if (exposure) {
+            fmt::print(stderr, "tidald: warning: {}\n", *exposure);
+        }
         fmt::print("{}: configuration OK\n", config_path);
         return kExitOk;
     }
     tidal::setup_logging(config->log, "tidald");
+    if (exposure) {
+        spdlog::warn("{}", *exposure);  // RFC 8945 §9: the secrets must be kept confidential
+    }
     tidal::server::Daemon daemon(config_path, std::move(config.value()));
     return daemon.run();
 }

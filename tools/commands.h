@@ -22,4 +22,7 @@ void add_config_commands(CLI::App& app, Context& ctx);
 // status [ZONE], wait ZONE [--serial N] [--timeout T]
 void add_status_commands(CLI::App& app, Context& ctx);
 
+// db check
+void add_db_commands(CLI::App& app, Context& ctx);
+
 }  // namespace tidal::ctl

@@ -1,6 +1,7 @@
 // tidalctl config check: loads and validates the configuration file.
 #include <iostream>
 
+#include "core/config/config_permissions.h"
 #include "tools/commands.h"
 
 namespace tidal::ctl {
@@ -11,6 +12,9 @@ int config_check(const Context& ctx) {
     auto config = load_config(ctx);
     if (!config) {
         return fail(kExitUsage, config.error().message);
+    }
+    if (const auto exposure = config::secrets_exposure_warning(config.value())) {
+        std::cerr << "tidalctl: warning: " << *exposure << '\n';
     }
     std::cout << "configuration OK: " << ctx.config_path << '\n';
     return kExitOk;

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     add_apply_command(app, ctx);
     add_config_commands(app, ctx);
     add_status_commands(app, ctx);
+    add_db_commands(app, ctx);
 
     try {
         app.parse(argc, argv);

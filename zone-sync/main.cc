@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/config/config.h"
+#include "core/config/config_permissions.h"
 #include "core/util/logging.h"
 #include "zone-sync/sync_daemon.h"
 
@@ -49,6 +50,9 @@ int main(int argc, char** argv) {
     }
 
     tidal::setup_logging(config->log, kProgram);
+    if (const auto exposure = tidal::config::secrets_exposure_warning(config.value())) {
+        spdlog::warn("{}", *exposure);  // RFC 8945 §9: the secrets must be kept confidential
+    }
     tidal::sync::SyncDaemon daemon(config_path, std::move(config.value()));
     return daemon.run();
 }

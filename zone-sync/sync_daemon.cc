@@ -8,11 +8,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <iterator>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 
+#include "core/config/config_permissions.h"
 #include "core/control/control_message.h"
 #include "core/dns/name.h"
 #include "core/util/wall_clock.h"
@@ -258,6 +259,9 @@ void SyncDaemon::reload() {
                       fresh.error().message);
         sd_notify(0, "READY=1");
         return;
+    }
+    if (const auto exposure = config::secrets_exposure_warning(fresh.value())) {
+        spdlog::warn("{}", *exposure);
     }
     if (fresh->control != config_.control || fresh->database != config_.database) {
         spdlog::warn("reload: a new control socket or database takes effect at restart");

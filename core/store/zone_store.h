@@ -260,6 +260,11 @@ class ZoneStore {
     // Forgets the zone's state (nothing to forget is not an error). ReadWrite only.
     Status delete_sync_state(std::string_view apex);
 
+    // Everything that is wrong with the file: SQLite's integrity_check and foreign_key_check,
+    // then Tidal's invariants (one SOA per zone, at the apex, with the zone's serial; a journal
+    // that chains to the current serial). Empty when the database is sound. One read transaction.
+    Result<std::vector<std::string>> check();
+
     // SQLite's PRAGMA data_version: changes when another connection committed. Cheap to poll.
     Result<uint64_t> data_version();
 
