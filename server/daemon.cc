@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
-#include <iterator>
 #include <thread>
 #include <utility>
 
@@ -169,35 +168,10 @@ void Daemon::on_signal(uv_signal_t* handle, int signal) {
 }
 
 void Daemon::watch_store() {
-    if (Status watching = store_watch_.open(config_.database); !watching) {
+    Status watching = store_wakeup_.start(&loop_, config_.database, [this] { refresh_zones(); });
+    if (!watching) {
         spdlog::warn("changes to {} are picked up every {} ms only: {}", config_.database,
                      kRefreshIntervalMs, watching.message());
-        return;
-    }
-    uv_poll_init(&loop_, &store_poll_, store_watch_.fd());
-    store_poll_.data = this;
-    uv_poll_start(&store_poll_, UV_READABLE, &Daemon::on_store_written);
-    uv_timer_init(&loop_, &recheck_timer_);
-    recheck_timer_.data = this;
-    store_polling_ = true;
-}
-
-void Daemon::on_store_written(uv_poll_t* handle, int status, int /*events*/) {
-    auto* self = static_cast<Daemon*>(handle->data);
-    if (status >= 0 && self->store_watch_.drain()) {
-        self->refresh_zones();
-        // The commit may not be visible yet (see kStoreRecheckDelaysMs): look again shortly.
-        self->recheck_step_ = 0;
-        uv_timer_start(&self->recheck_timer_, &Daemon::on_recheck, kStoreRecheckDelaysMs[0], 0);
-    }
-}
-
-void Daemon::on_recheck(uv_timer_t* timer) {
-    auto* self = static_cast<Daemon*>(timer->data);
-    self->refresh_zones();
-    if (++self->recheck_step_ < std::size(kStoreRecheckDelaysMs)) {
-        uv_timer_start(&self->recheck_timer_, &Daemon::on_recheck,
-                       kStoreRecheckDelaysMs[self->recheck_step_], 0);
     }
 }
 
@@ -223,10 +197,7 @@ void Daemon::stop() {
         uv_close(as_handle(handle), nullptr);
     }
     uv_close(as_handle(&tick_), nullptr);
-    if (store_polling_) {
-        uv_close(as_handle(&store_poll_), nullptr);
-        uv_close(as_handle(&recheck_timer_), nullptr);
-    }
+    store_wakeup_.close();
 }
 
 void Daemon::reload() {

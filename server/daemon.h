@@ -11,7 +11,7 @@
 #include "core/config/config.h"
 #include "core/snapshot/zone_set_loader.h"
 #include "core/snapshot/zone_set_publisher.h"
-#include "core/util/store_change_watch.h"
+#include "core/util/store_wakeup.h"
 #include "server/worker.h"
 
 namespace tidal::server {
@@ -40,8 +40,6 @@ class Daemon {
   private:
     static void on_signal(uv_signal_t* handle, int signal);
     static void on_tick(uv_timer_t* timer);
-    static void on_store_written(uv_poll_t* handle, int status, int events);
-    static void on_recheck(uv_timer_t* timer);
     // Starts the inotify wake-up on the database's directory (the 100 ms tick stays as fallback).
     void watch_store();
 
@@ -65,11 +63,7 @@ class Daemon {
     uv_signal_t sigint_{};
     uv_signal_t sighup_{};
     uv_timer_t tick_{};
-    StoreChangeWatch store_watch_;
-    uv_poll_t store_poll_{};
-    uv_timer_t recheck_timer_{};  // looks again 1..32 ms after a write (kStoreRecheckDelaysMs)
-    size_t recheck_step_ = 0;
-    bool store_polling_ = false;
+    StoreWakeup store_wakeup_;  // a commit is picked up at once; tick_ is the fallback
     bool stopping_ = false;
     std::string last_refresh_error_;  // logged once, not every tick while it persists
     uint64_t watchdog_usec_ = 0;

@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <iterator>
 
 #include "core/config/config_permissions.h"
 #include "core/control/control_message.h"
@@ -184,14 +183,8 @@ int SyncDaemon::run() {
     uv_timer_init(&loop_, &poll_timer_);
     poll_timer_.data = this;
     uv_timer_start(&poll_timer_, &SyncDaemon::on_poll_timer, 0, kPollIntervalMs);
-    if (Status watching = store_watch_.open(config_.database); watching) {
-        uv_poll_init(&loop_, &store_poll_, store_watch_.fd());
-        store_poll_.data = this;
-        uv_poll_start(&store_poll_, UV_READABLE, &SyncDaemon::on_store_written);
-        uv_timer_init(&loop_, &recheck_timer_);
-        recheck_timer_.data = this;
-        store_polling_ = true;
-    } else {
+    if (Status watching = store_wakeup_.start(&loop_, config_.database, [this] { poll_store(); });
+        !watching) {
         spdlog::warn("commits are picked up every {} ms only: {}", kPollIntervalMs,
                      watching.message());
     }
@@ -231,16 +224,9 @@ void SyncDaemon::stop() {
     spdlog::info("tidal-sync stopping");
     uv_timer_stop(&poll_timer_);
     uv_poll_stop(&control_poll_);
-    if (store_polling_) {
-        uv_poll_stop(&store_poll_);
-        uv_timer_stop(&recheck_timer_);
-    }
+    store_wakeup_.close();  // no store polls while the zones close
     close_zones([this]() {
         uv_close(reinterpret_cast<uv_handle_t*>(&poll_timer_), nullptr);
-        if (store_polling_) {
-            uv_close(reinterpret_cast<uv_handle_t*>(&store_poll_), nullptr);
-            uv_close(reinterpret_cast<uv_handle_t*>(&recheck_timer_), nullptr);
-        }
         if (watchdog_active_) {
             uv_close(reinterpret_cast<uv_handle_t*>(&watchdog_timer_), nullptr);
         }
@@ -278,25 +264,6 @@ void SyncDaemon::reload() {
         }
         sd_notify(0, "READY=1");
     });
-}
-
-void SyncDaemon::on_store_written(uv_poll_t* handle, int status, int /*events*/) {
-    auto* self = static_cast<SyncDaemon*>(handle->data);
-    if (status >= 0 && self->store_watch_.drain()) {
-        self->poll_store();
-        // The commit may not be visible yet (see kStoreRecheckDelaysMs): look again shortly.
-        self->recheck_step_ = 0;
-        uv_timer_start(&self->recheck_timer_, &SyncDaemon::on_recheck, kStoreRecheckDelaysMs[0], 0);
-    }
-}
-
-void SyncDaemon::on_recheck(uv_timer_t* timer) {
-    auto* self = static_cast<SyncDaemon*>(timer->data);
-    self->poll_store();
-    if (++self->recheck_step_ < std::size(kStoreRecheckDelaysMs)) {
-        uv_timer_start(&self->recheck_timer_, &SyncDaemon::on_recheck,
-                       kStoreRecheckDelaysMs[self->recheck_step_], 0);
-    }
 }
 
 void SyncDaemon::on_poll_timer(uv_timer_t* timer) {

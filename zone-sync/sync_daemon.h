@@ -11,7 +11,7 @@
 #include "core/config/config.h"
 #include "core/store/zone_store.h"
 #include "core/tsig/tsig_key.h"
-#include "core/util/store_change_watch.h"
+#include "core/util/store_wakeup.h"
 #include "zone-sync/notify_sender.h"
 #include "zone-sync/peer_recorder.h"
 #include "zone-sync/secondary_zone.h"
@@ -35,8 +35,6 @@ class SyncDaemon {
   private:
     static void on_signal(uv_signal_t* handle, int signal);
     static void on_poll_timer(uv_timer_t* timer);
-    static void on_store_written(uv_poll_t* handle, int status, int events);
-    static void on_recheck(uv_timer_t* timer);
     static void on_control(uv_poll_t* handle, int status, int events);
 
     Status open_control_socket();
@@ -58,11 +56,7 @@ class SyncDaemon {
     uv_loop_t loop_{};
     uv_signal_t sigterm_{}, sigint_{}, sighup_{};
     uv_timer_t poll_timer_{};
-    StoreChangeWatch store_watch_;  // inotify: a commit is seen at once, the timer is fallback
-    uv_poll_t store_poll_{};
-    uv_timer_t recheck_timer_{};  // looks again 1..32 ms after a write (kStoreRecheckDelaysMs)
-    size_t recheck_step_ = 0;
-    bool store_polling_ = false;
+    StoreWakeup store_wakeup_;  // a commit is seen at once; poll_timer_ is the fallback
     uv_timer_t watchdog_timer_{};
     bool watchdog_active_ = false;
     uv_poll_t control_poll_{};
