@@ -102,9 +102,8 @@ std::optional<int64_t> lag_ms(store::ZoneStore& store, const std::string& apex, 
     return now_ms - chain.value()->front().time * 1000;
 }
 
-void print_primary_peers(std::ostream& out, store::ZoneStore& store, const config::Config& config,
-                         const store::ZoneInfo& info, const std::vector<Target>& targets,
-                         bool query, int64_t now) {
+void print_primary_peers(std::ostream& out, store::ZoneStore& store, const store::ZoneInfo& info,
+                         const std::vector<Target>& targets, bool query, int64_t now) {
     auto peers = store.transfer_peers(info.name);
     for (const Target& target : targets) {
         if (target.name == "local") {
@@ -132,7 +131,6 @@ void print_primary_peers(std::ostream& out, store::ZoneStore& store, const confi
     if (!peers) {
         return;
     }
-    (void)config;
     for (const store::TransferPeer& peer : peers.value()) {
         out << "  last " << peer.kind << " to " << peer.peer;
         if (!peer.key.empty()) {
@@ -259,7 +257,7 @@ int status(const Context& ctx, const std::string& zone_arg, bool query) {
         if (zone != nullptr && zone->role == config::ZoneRole::Secondary) {
             print_secondary_state(std::cout, *store.value(), *zone, info, now);
         }
-        print_primary_peers(std::cout, *store.value(), config.value(), info, targets, query, now);
+        print_primary_peers(std::cout, *store.value(), info, targets, query, now);
     }
     if (only && !found) {
         return fail(kExitFailure,

@@ -10,6 +10,7 @@
 #include "core/store/zone_store.h"
 #include "core/xfr/transfer_client.h"
 #include "core/zone/serial_arith.h"
+#include "core/zone/soa_rdata.h"
 #include "zone-sync/notify_client.h"
 
 namespace tidal::sync {
@@ -60,13 +61,7 @@ void NotifySender::on_work(uv_work_t* work) {
     auto soa = store ? store.value()->soa(self->apex_) : Result<Record>(store.error());
     if (soa && self->local_) {
         // Wait (bounded: 3 s) until this host's tidald serves the committed serial.
-        const uint32_t want =
-            uint32_t(soa->rdata.size() >= 20
-                         ? (uint32_t(uint8_t(soa->rdata[soa->rdata.size() - 20])) << 24) |
-                               (uint32_t(uint8_t(soa->rdata[soa->rdata.size() - 19])) << 16) |
-                               (uint32_t(uint8_t(soa->rdata[soa->rdata.size() - 18])) << 8) |
-                               uint8_t(soa->rdata[soa->rdata.size() - 17])
-                         : 0);
+        const uint32_t want = zone::soa_serial(soa->rdata).value_or(0);
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
         while (std::chrono::steady_clock::now() < deadline) {
             auto served = xfr::query_soa_serial(*self->local_, self->apex_, nullptr,

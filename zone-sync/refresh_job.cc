@@ -9,6 +9,7 @@
 #include "core/store/zone_store.h"
 #include "core/xfr/transfer_client.h"
 #include "core/zone/serial_arith.h"
+#include "core/zone/soa_rdata.h"
 
 namespace tidal::sync {
 
@@ -20,19 +21,16 @@ int64_t now_ms() {
         .count();
 }
 
-uint32_t read32(const std::string& s, size_t at) {
-    const auto* p = reinterpret_cast<const uint8_t*>(s.data()) + at;
-    return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
-}
-
 // REFRESH, RETRY, EXPIRE are the 2nd-4th of the five 32-bit fields ending SOA rdata; the
 // configuration's refresh/retry/expire override them.
 SoaTimers timers_of(const Record& soa, const RefreshRequest& request) {
+    using zone::SoaField;
     SoaTimers timers = request.fallback;
-    if (soa.rdata.size() >= 20) {
-        const size_t base = soa.rdata.size() - 20;
-        timers = SoaTimers{read32(soa.rdata, base + 4), read32(soa.rdata, base + 8),
-                           read32(soa.rdata, base + 12)};
+    const auto refresh = zone::soa_field(soa.rdata, SoaField::Refresh);
+    const auto retry = zone::soa_field(soa.rdata, SoaField::Retry);
+    const auto expire = zone::soa_field(soa.rdata, SoaField::Expire);
+    if (refresh && retry && expire) {
+        timers = SoaTimers{*refresh, *retry, *expire};
     }
     const SoaTimers& o = request.overrides;
     return SoaTimers{o.refresh != 0 ? o.refresh : timers.refresh,

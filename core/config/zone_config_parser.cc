@@ -1,4 +1,5 @@
 // Parser for the zones: section: names, roles, policies, and every reference to keys and remotes.
+#include <charconv>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -195,14 +196,16 @@ bool parse_zone(const MapFields& map, const Config& config, ZoneConfig& zone, Di
     }
     if (const Field* changes = map.find("journal-max-changes")) {
         if (auto text = read_scalar(*changes, diag)) {
-            auto count = parse_size(*text);
-            if (!count.ok() || count.value() == 0 || text->back() > '9') {
+            uint64_t count = 0;
+            const auto [end, error] =
+                std::from_chars(text->data(), text->data() + text->size(), count);
+            if (error != std::errc() || end != text->data() + text->size() || count == 0) {
                 diag.add(changes->mark(), "'" + changes->path +
                                               "' must be a whole number of changes, at least 1, "
                                               "not '" +
                                               *text + "'");
             } else {
-                zone.journal_max_changes = count.value();
+                zone.journal_max_changes = count;
             }
         }
     }

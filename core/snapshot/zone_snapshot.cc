@@ -1,6 +1,8 @@
 // ZoneSnapshot accessors: node lookup through the name index, RRset lookup within a node.
 #include "core/snapshot/zone_snapshot.h"
 
+#include "core/zone/soa_rdata.h"
+
 namespace tidal::snapshot {
 
 ZoneSnapshot::ZoneSnapshot(std::string apex, uint32_t serial, bool loaded)
@@ -27,12 +29,8 @@ uint32_t ZoneSnapshot::soa_expire() const {
     }
     const uint8_t* entry = rdata(*soa_);
     const size_t len = (size_t(entry[0]) << 8) | entry[1];
-    if (len < 20) {
-        return 0;
-    }
-    // SERIAL REFRESH RETRY EXPIRE MINIMUM end the rdata: EXPIRE is 8 octets from its end.
-    const uint8_t* p = entry + 2 + len - 8;
-    return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+    const std::string_view wire(reinterpret_cast<const char*>(entry + 2), len);
+    return zone::soa_field(wire, zone::SoaField::Expire).value_or(0);
 }
 
 size_t ZoneSnapshot::memory_bytes() const {
