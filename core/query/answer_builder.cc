@@ -6,6 +6,7 @@
 
 #include "core/dns/constants.h"
 #include "core/dns/name.h"
+#include "core/snapshot/zone_builder.h"
 #include "core/snapshot/zone_lookup.h"
 
 namespace tidal::query {
@@ -23,20 +24,6 @@ uint32_t read32(const uint8_t* p) {
 
 size_t rdata_length(const uint8_t* entry) {
     return (size_t(entry[0]) << 8) | entry[1];
-}
-
-// Offset of the target name in rdata for the types that get additional records.
-size_t target_offset(uint16_t type) {
-    switch (type) {
-        case dns::rrtype::MX:
-        case dns::rrtype::SVCB:
-        case dns::rrtype::HTTPS:
-            return 2;
-        case dns::rrtype::SRV:
-            return 6;
-        default:
-            return 0;
-    }
 }
 
 std::string_view wire_view(const uint8_t* name) {
@@ -93,21 +80,42 @@ bool AnswerBuilder::put_referral(const Node& cut) {
         return false;
     }
     written_[written_count_ - 1].referral = true;
-    referral_cut_ = zone_.index_of(cut);
+    referral_cut_ = cut.cut;  // a delegation point is its own cut
     return true;
+}
+
+uint32_t AnswerBuilder::resolve_by_name(const uint8_t* name, size_t max_length) const {
+    const size_t length = dns::name_wire_length(name, max_length);
+    char lowered[dns::kMaxNameLength];
+    if (length == 0 || length > sizeof(lowered)) {
+        return kNoNode;
+    }
+    for (size_t i = 0; i < length; ++i) {
+        lowered[i] = char(dns::lower_octet(name[i]));  // length octets (≤ 63) stay as they are
+    }
+    return zone_.resolve_target(std::string_view(lowered, length));
 }
 
 bool AnswerBuilder::put_glue(const RRset& set, bool mandatory_pass, bool referral_state,
                              bool& truncate) {
     const uint8_t* entry = zone_.rdata(set);
-    const size_t offset = target_offset(set.type);
+    const size_t offset = size_t(snapshot::additional_target_offset(set.type));
     for (uint16_t i = 0; i < set.count; ++i) {
         const size_t len = rdata_length(entry);
         const uint8_t* target_name = entry + 2 + offset;
-        const uint32_t target = zone_.target(set, i);
+        uint32_t target = zone_.target(set, i);
         entry += 2 + len;
         if (target == kNoNode) {
             continue;
+        }
+        if (target == snapshot::kResolveByName ||
+            (zone_.node(target).flags & snapshot::kNodeDead) != 0) {
+            // Not a name of its own when the RRset was compiled, or gone since: a wildcard may
+            // answer for it now, or the name may have appeared (rare; a few hash lookups).
+            target = resolve_by_name(target_name, len - offset);
+            if (target == kNoNode) {
+                continue;
+            }
         }
         const Node& node = zone_.node(target);
         // Glue is mandatory for a referral when the name server lies inside the delegated zone
@@ -141,7 +149,7 @@ bool AnswerBuilder::put_additional(bool referral_state) {
     const size_t count = written_count_;
     for (size_t w = 0; w < count; ++w) {
         const RRset& set = *written_[w].set;
-        if (!wants_additional(set.type) || set.targets == kNoNode) {
+        if (!wants_additional(set.type) || !set.has_targets) {
             continue;
         }
         bool truncate = false;

@@ -51,6 +51,10 @@ class AnswerBuilder {
     const snapshot::Node* glued_[32];
     size_t glued_count_ = 0;
     uint32_t referral_cut_ = snapshot::kNoNode;
+
+    // The node answering for an additional-section target name (wire, any case, at most
+    // max_length octets), looked up now; kNoNode when none.
+    uint32_t resolve_by_name(const uint8_t* name, size_t max_length) const;
 };
 
 }  // namespace tidal::query

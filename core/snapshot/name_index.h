@@ -1,15 +1,18 @@
-// Open-addressing hash index from lowercased wire names to node numbers, built once per snapshot.
+// Open-addressing hash index from lowercased wire names to node numbers.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 #include <string_view>
-#include <vector>
+
+#include "core/snapshot/shared_chunks.h"
 
 namespace tidal::snapshot {
 
-// Immutable after build(); lookups allocate nothing and never lock. Names are compared through a
-// callback so the index stores only (hash, node) pairs, 8 octets a slot.
+// Immutable once its snapshot is published; lookups allocate nothing and never lock. Names are
+// compared through a callback so the index stores only (hash, node) pairs, 8 octets a slot. Slots
+// live in shared chunks: a derived snapshot's index copies only the chunks its inserts touch.
+// Entries are never removed (a node whose name leaves the zone is marked dead instead).
 class NameIndex {
   public:
     static uint32_t hash(std::string_view name) {
@@ -29,7 +32,7 @@ class NameIndex {
         return uint32_t(h) | 1u;  // 0 marks an empty slot
     }
 
-    // Sizes the table for count entries at most 50 % load.
+    // Sizes the table for count entries at most 50 % load; forgets every entry.
     void reserve(size_t count) {
         size_t capacity = 16;
         while (capacity < count * 2) {
@@ -37,14 +40,28 @@ class NameIndex {
         }
         slots_.assign(capacity, Slot{});
         mask_ = capacity - 1;
+        used_ = 0;
     }
 
-    void insert(std::string_view name, uint32_t node) {
-        const uint32_t h = hash(name);
-        for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-            if (slots_[i].hash == 0) {
-                slots_[i] = Slot{h, node};
-                return;
+    // Whether one more entry keeps the load at or under 3/4 (probe chains stay short); a derived
+    // snapshot that would go past it is compiled afresh instead.
+    bool has_room() const { return (used_ + 1) * 4 <= slots_.size() * 3; }
+
+    // Adds name → node; the name must not be in the index yet, and there must be room (see
+    // has_room, or grow_if_needed while building).
+    void insert(std::string_view name, uint32_t node) { insert_hashed(hash(name), node); }
+
+    // Doubles the table when the next insert would pass 50 % load (while building).
+    void grow_if_needed() {
+        if ((used_ + 1) * 2 <= slots_.size()) {
+            return;
+        }
+        SharedChunks<Slot, 9> old = std::move(slots_);
+        const size_t old_size = old.size();
+        reserve(old_size == 0 ? 8 : old_size);
+        for (size_t i = 0; i < old_size; ++i) {
+            if (old[i].hash != 0) {
+                insert_hashed(old[i].hash, old[i].node);
             }
         }
     }
@@ -67,15 +84,27 @@ class NameIndex {
         }
     }
 
-    size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot); }
+    size_t memory_bytes() const { return slots_.memory_bytes(); }
 
   private:
     struct Slot {
         uint32_t hash = 0;
         uint32_t node = 0;
     };
-    std::vector<Slot> slots_;
+
+    void insert_hashed(uint32_t h, uint32_t node) {
+        for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+            if (slots_[i].hash == 0) {
+                slots_.mutable_at(i) = Slot{h, node};
+                ++used_;
+                return;
+            }
+        }
+    }
+
+    SharedChunks<Slot, 9> slots_;
     size_t mask_ = 0;
+    size_t used_ = 0;
 };
 
 }  // namespace tidal::snapshot

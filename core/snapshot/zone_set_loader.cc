@@ -3,12 +3,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
 
 #include "core/dns/name.h"
 #include "core/snapshot/zone_compiler.h"
+#include "core/snapshot/zone_patcher.h"
 #include "core/snapshot/zone_set.h"
 #include "core/store/schema.h"
 
@@ -177,6 +179,23 @@ Result<FreshnessMap> ZoneSetLoader::read_freshness() {
     return freshness;
 }
 
+std::shared_ptr<const ZoneSnapshot> ZoneSetLoader::patch(const ZoneSnapshot& previous) {
+    // Past this many changed names, reading the whole zone is about as cheap as reading them one
+    // by one.
+    const size_t max_names = std::max<size_t>(256, previous.node_count() / 16);
+    auto delta = store_->read_zone_delta(previous.apex(), previous.serial(), max_names);
+    if (!delta) {
+        spdlog::warn("zone {}: reading its changes failed ({}); loading it whole",
+                     dns::name_to_text(previous.apex()), delta.error().message);
+        return nullptr;
+    }
+    if (!delta.value()) {
+        return nullptr;  // the journal does not reach back, or too much changed
+    }
+    auto patched = patch_zone(previous, *delta.value());
+    return patched ? std::move(*patched) : nullptr;
+}
+
 Status ZoneSetLoader::rebuild(bool force_all) {
     auto version = store_->data_version();
     if (!version) {
@@ -189,26 +208,37 @@ Status ZoneSetLoader::rebuild(bool force_all) {
 
     // Served: every zone in the database, plus configured zones not (yet) there, which answer
     // SERVFAIL until their data arrives (as Knot does for a zone that failed to load).
-    std::map<std::string, uint32_t> wanted;
-    for (const store::ZoneInfo& info : listed.value()) {
-        wanted.emplace(info.name, info.serial);
+    std::map<std::string, store::ZoneInfo> wanted;
+    for (store::ZoneInfo& info : listed.value()) {
+        wanted.emplace(info.name, std::move(info));
     }
 
     std::vector<std::shared_ptr<const ZoneSnapshot>> zones;
     bool changed = force_all || !current_;
-    size_t compiled = 0;
-    for (const auto& [apex, serial] : wanted) {
+    for (const auto& [apex, info] : wanted) {
         std::shared_ptr<const ZoneSnapshot> previous = current_ ? current_->zone(apex) : nullptr;
-        if (!force_all && previous && previous->loaded() && previous->serial() == serial) {
+        if (!force_all && previous && previous->loaded() && previous->serial() == info.serial &&
+            previous->store_id() == info.id) {
             zones.push_back(std::move(previous));
             continue;
         }
+        changed = true;
         const auto started = std::chrono::steady_clock::now();
+        if (!force_all && previous && previous->loaded() && previous->store_id() == info.id) {
+            auto patched = patch(*previous);
+            if (patched) {
+                const auto elapsed = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - started);
+                spdlog::info("zone {} updated, serial {} -> {}, {:.2f} ms", dns::name_to_text(apex),
+                             previous->serial(), patched->serial(), elapsed.count());
+                zones.push_back(std::move(patched));
+                continue;
+            }
+        }
         auto contents = store_->read_zone(apex);
         Result<std::shared_ptr<const ZoneSnapshot>> snapshot =
             contents ? compile_zone(contents.value())
                      : Result<std::shared_ptr<const ZoneSnapshot>>(contents.error());
-        changed = true;
         if (!snapshot) {
             spdlog::error("zone {} not loaded: {}", dns::name_to_text(apex),
                           snapshot.error().message);
@@ -221,7 +251,6 @@ Status ZoneSetLoader::rebuild(bool force_all) {
         spdlog::info("zone {} loaded, serial {}, {} names, {:.1f} ms", dns::name_to_text(apex),
                      snapshot.value()->serial(), snapshot.value()->node_count(), elapsed.count());
         zones.push_back(std::move(snapshot.value()));
-        ++compiled;
     }
     for (const config::ZoneConfig& zone : config_.zones) {
         if (wanted.count(zone.name_wire) == 0) {

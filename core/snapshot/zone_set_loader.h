@@ -35,6 +35,9 @@ class ZoneSetLoader {
 
   private:
     Status rebuild(bool force_all);
+    // The next snapshot of a zone whose serial changed, derived from previous and the names its
+    // journal says changed (zone_patcher.h); nullptr when it must be compiled whole.
+    std::shared_ptr<const ZoneSnapshot> patch(const ZoneSnapshot& previous);
     // No usable database yet: configured zones answer SERVFAIL until one appears.
     void publish_without_data();
     // Keys and per-zone policies from the configuration, for the next published set.

@@ -1,6 +1,7 @@
 // ZoneSnapshot accessors: node lookup through the name index, RRset lookup within a node.
 #include "core/snapshot/zone_snapshot.h"
 
+#include "core/dns/name.h"
 #include "core/zone/soa_rdata.h"
 
 namespace tidal::snapshot {
@@ -8,10 +9,15 @@ namespace tidal::snapshot {
 ZoneSnapshot::ZoneSnapshot(std::string apex, uint32_t serial, bool loaded)
     : apex_(std::move(apex)), serial_(serial), loaded_(loaded) {}
 
-const Node* ZoneSnapshot::find(std::string_view name) const {
-    const uint32_t index = index_.find(name, [this](uint32_t i) { return name_of(nodes_[i]); });
-    return index == kNoNode ? nullptr : &nodes_[index];
-}
+ZoneSnapshot::ZoneSnapshot(const ZoneSnapshot& base, uint32_t serial)
+    : apex_(base.apex_),
+      serial_(serial),
+      loaded_(true),
+      store_id_(base.store_id_),
+      arena_(base.arena_),
+      nodes_(base.nodes_),
+      index_(base.index_),
+      compiled_arena_bytes_(base.compiled_arena_bytes_) {}
 
 const RRset* ZoneSnapshot::rrset(const Node& node, uint16_t type) const {
     // Nodes hold a handful of RRsets: a linear scan beats anything cleverer.
@@ -21,6 +27,23 @@ const RRset* ZoneSnapshot::rrset(const Node& node, uint16_t type) const {
         }
     }
     return nullptr;
+}
+
+uint32_t ZoneSnapshot::resolve_target(std::string_view name) const {
+    if (!dns::name_is_subdomain(name, apex_)) {
+        return kNoNode;
+    }
+    if (find(name) != nullptr) {
+        return find_index(name);
+    }
+    // The closest encloser exists (the apex at worst); its wildcard answers, if it has one.
+    std::string_view encloser = dns::name_parent(name);
+    while (true) {
+        if (const Node* up = find(encloser)) {
+            return up->wildcard;
+        }
+        encloser = dns::name_parent(encloser);
+    }
 }
 
 uint32_t ZoneSnapshot::soa_expire() const {
@@ -34,9 +57,7 @@ uint32_t ZoneSnapshot::soa_expire() const {
 }
 
 size_t ZoneSnapshot::memory_bytes() const {
-    return sizeof(*this) + arena_.capacity() + nodes_.capacity() * sizeof(Node) +
-           rrsets_.capacity() * sizeof(RRset) + targets_.capacity() * sizeof(uint32_t) +
-           index_.memory_bytes();
+    return sizeof(*this) + arena_.bytes() + nodes_.memory_bytes() + index_.memory_bytes();
 }
 
 }  // namespace tidal::snapshot

@@ -5,84 +5,118 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
+#include "core/snapshot/block_arena.h"
 #include "core/snapshot/name_index.h"
+#include "core/snapshot/shared_chunks.h"
 
 namespace tidal::snapshot {
 
 constexpr uint32_t kNoNode = ~uint32_t(0);
+// An additional-section target inside the zone with no node of its own when it was resolved: it
+// is looked up by name when an answer needs it (a wildcard may match, or the name may appear).
+constexpr uint32_t kResolveByName = ~uint32_t(0) - 1;
 
-// One RRset. Its records are `count` entries of [uint16 rdlength][rdata] starting at
-// rdata_offset in the snapshot's arena. For NS, MX and SRV, `targets` indexes count node ids
-// (kNoNode when the target is not in this zone) for additional-section processing.
+// One RRset. Its records are `count` entries of [uint16 rdlength][rdata] at `rdata`. For NS, MX,
+// SRV, SVCB and HTTPS (has_targets), the count uint32 node ids just before `rdata` name the node
+// each record points at for additional-section processing (see ZoneSnapshot::target).
 struct RRset {
     uint16_t type = 0;
     uint16_t count = 0;
     uint32_t ttl = 0;
-    uint32_t rdata_offset = 0;
+    const uint8_t* rdata = nullptr;
     uint32_t rdata_size = 0;
-    uint32_t targets = kNoNode;
+    bool has_targets = false;
 };
 
-// A name in the zone: one that owns records or an empty non-terminal (RFC 4592 §2.2.2).
+// A name in the zone: one that owns records or an empty non-terminal (RFC 4592 §2.2.2). A node
+// whose name left the zone through an incremental update stays in the table, dead (never found),
+// so node numbers held elsewhere stay valid; a later compile drops it.
 struct Node {
-    uint32_t name_offset = 0;  // lowercased wire name in the arena
-    uint16_t name_size = 0;
+    const char* name = nullptr;  // lowercased wire name; the rrset_count RRsets lie just before
+    uint8_t name_size = 0;
+    uint8_t flags = 0;  // kNodeDead
     uint16_t rrset_count = 0;
-    uint32_t rrset_begin = 0;
     uint32_t cut = kNoNode;       // delegation point at or above this node (never the apex)
-    uint32_t wildcard = kNoNode;  // the node "*.<this name>", if it exists
+    uint32_t wildcard = kNoNode;  // the live node "*.<this name>", if it exists
+    uint32_t children = 0;        // live nodes one label below
 };
+constexpr uint8_t kNodeDead = 1;
 
 class ZoneSnapshot {
   public:
-    // Builder-only construction; see zone_compiler.h.
+    // Builder-only construction; see zone_compiler.h and zone_patcher.h.
     ZoneSnapshot(std::string apex, uint32_t serial, bool loaded);
+    // Builder-only: a copy of base at another serial that shares all of base's data.
+    ZoneSnapshot(const ZoneSnapshot& base, uint32_t serial);
+    ZoneSnapshot(const ZoneSnapshot&) = delete;
+    ZoneSnapshot& operator=(const ZoneSnapshot&) = delete;
 
     const std::string& apex() const { return apex_; }
     uint32_t serial() const { return serial_; }
     // False for a zone configured here whose data is missing or failed to load: SERVFAIL.
     bool loaded() const { return loaded_; }
+    // The store's zones.id this snapshot was read from (0 when not from a store).
+    int64_t store_id() const { return store_id_; }
 
     // Node lookup by lowercased wire name; nullptr if the name does not exist in the zone.
-    const Node* find(std::string_view name) const;
-    const Node& node(uint32_t index) const { return nodes_[index]; }
-    uint32_t index_of(const Node& node) const { return uint32_t(&node - nodes_.data()); }
-    const Node& apex_node() const { return nodes_[0]; }
-    std::string_view name_of(const Node& node) const {
-        return {arena_.data() + node.name_offset, node.name_size};
+    const Node* find(std::string_view name) const {
+        const uint32_t index = find_index(name);
+        if (index == kNoNode || (nodes_[index].flags & kNodeDead) != 0) {
+            return nullptr;
+        }
+        return &nodes_[index];
     }
+    // The node number of name, dead or alive, or kNoNode.
+    uint32_t find_index(std::string_view name) const {
+        return index_.find(name, [this](uint32_t i) { return name_of(nodes_[i]); });
+    }
+    const Node& node(uint32_t index) const { return nodes_[index]; }
+    const Node& apex_node() const { return nodes_[0]; }
+    std::string_view name_of(const Node& node) const { return {node.name, node.name_size}; }
 
     // The node's RRset of the given type, or nullptr.
     const RRset* rrset(const Node& node, uint16_t type) const;
-    const RRset* rrsets_begin(const Node& node) const { return rrsets_.data() + node.rrset_begin; }
+    const RRset* rrsets_begin(const Node& node) const {
+        return reinterpret_cast<const RRset*>(node.name) - node.rrset_count;
+    }
     const RRset* rrsets_end(const Node& node) const {
-        return rrsets_.data() + node.rrset_begin + node.rrset_count;
+        return reinterpret_cast<const RRset*>(node.name);
     }
-    const uint8_t* rdata(const RRset& set) const {
-        return reinterpret_cast<const uint8_t*>(arena_.data()) + set.rdata_offset;
+    const uint8_t* rdata(const RRset& set) const { return set.rdata; }
+    // The node record i of set points at: a node number, kNoNode (outside the zone) or
+    // kResolveByName. Only for sets with has_targets.
+    uint32_t target(const RRset& set, size_t i) const {
+        return reinterpret_cast<const uint32_t*>(set.rdata)[i - set.count];
     }
-    uint32_t target(const RRset& set, size_t i) const { return targets_[set.targets + i]; }
+    // The node that answers for target name (lowercased wire): the name's own live node, else
+    // the wildcard of its closest encloser (RFC 4592 §3.3.1); kNoNode when neither exists or the
+    // name is outside the zone.
+    uint32_t resolve_target(std::string_view name) const;
 
     const RRset* soa() const { return soa_; }
     // The SOA EXPIRE field (RFC 1035 §3.3.13), 0 when the zone has no SOA.
     uint32_t soa_expire() const;
+    // Node numbers in use, dead ones included (iterate 0..node_count() and skip dead nodes).
     size_t node_count() const { return nodes_.size(); }
     size_t memory_bytes() const;
+    // Arena bytes in use, and what they were right after the last full compile: incremental
+    // updates add blocks and leave replaced data behind until the next compile.
+    size_t arena_bytes() const { return arena_.bytes(); }
+    size_t compiled_arena_bytes() const { return compiled_arena_bytes_; }
 
   private:
-    friend class ZoneCompiler;
+    friend class ZoneBuilder;
 
     std::string apex_;
     uint32_t serial_;
     bool loaded_;
-    std::string arena_;
-    std::vector<Node> nodes_;  // nodes_[0] is the apex
-    std::vector<RRset> rrsets_;
-    std::vector<uint32_t> targets_;
+    int64_t store_id_ = 0;
+    BlockArena arena_;
+    SharedChunks<Node, 8> nodes_;  // nodes_[0] is the apex
     NameIndex index_;
     const RRset* soa_ = nullptr;
+    size_t compiled_arena_bytes_ = 0;
 };
 
 }  // namespace tidal::snapshot

@@ -50,13 +50,6 @@ Status insert_rrs(Statement& stmt, int64_t journal_id, int64_t op, const std::ve
     return Status::success();
 }
 
-struct EntryHead {
-    int64_t id = 0;
-    uint32_t serial_from = 0;
-    uint32_t serial_to = 0;
-    int64_t time = 0;
-};
-
 Status load_rrs(sqlite3* db, int64_t journal_id, JournalEntry& entry) {
     auto stmt = Statement::prepare(db,
                                    "SELECT op, owner, type, class, ttl, rdata FROM journal_rrs "
@@ -211,12 +204,12 @@ Status insert_journal_entry(sqlite3* db, int64_t zone_id, const JournalEntry& en
     return Status::success();
 }
 
-Result<std::optional<std::vector<JournalEntry>>> select_journal(sqlite3* db, int64_t zone_id,
-                                                                uint32_t serial_from,
-                                                                uint32_t current_serial) {
-    using Chain = std::optional<std::vector<JournalEntry>>;
+Result<std::optional<std::vector<JournalHead>>> select_journal_chain(sqlite3* db, int64_t zone_id,
+                                                                     uint32_t serial_from,
+                                                                     uint32_t current_serial) {
+    using Chain = std::optional<std::vector<JournalHead>>;
     if (serial_from == current_serial) {
-        return Chain(std::vector<JournalEntry>{});
+        return Chain(std::vector<JournalHead>{});
     }
     auto stmt = Statement::prepare(db,
                                    "SELECT id, serial_from, serial_to, time FROM journal "
@@ -229,7 +222,7 @@ Result<std::optional<std::vector<JournalEntry>>> select_journal(sqlite3* db, int
     if (!status) {
         return status.error();
     }
-    std::vector<EntryHead> heads;
+    std::vector<JournalHead> heads;
     Status rows = stmt->for_each_row([&] {
         heads.push_back({stmt->column_int(0), static_cast<uint32_t>(stmt->column_int(1)),
                          static_cast<uint32_t>(stmt->column_int(2)), stmt->column_int(3)});
@@ -257,13 +250,29 @@ Result<std::optional<std::vector<JournalEntry>>> select_journal(sqlite3* db, int
     if (heads.back().serial_to != current_serial) {
         return Chain();
     }
+    heads.erase(heads.begin(), heads.begin() + std::ptrdiff_t(start));
+    return Chain(std::move(heads));
+}
+
+Result<std::optional<std::vector<JournalEntry>>> select_journal(sqlite3* db, int64_t zone_id,
+                                                                uint32_t serial_from,
+                                                                uint32_t current_serial) {
+    using Chain = std::optional<std::vector<JournalEntry>>;
+    auto chain = select_journal_chain(db, zone_id, serial_from, current_serial);
+    if (!chain) {
+        return chain.error();
+    }
+    if (!chain.value()) {
+        return Chain();
+    }
+    const std::vector<JournalHead>& heads = *chain.value();
     std::vector<JournalEntry> entries;
-    for (size_t i = start; i < heads.size(); ++i) {
+    for (size_t i = 0; i < heads.size(); ++i) {
         JournalEntry entry;
         entry.serial_from = heads[i].serial_from;
         entry.serial_to = heads[i].serial_to;
         entry.time = heads[i].time;
-        status = load_rrs(db, heads[i].id, entry);
+        Status status = load_rrs(db, heads[i].id, entry);
         if (!status) {
             return status.error();
         }

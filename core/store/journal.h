@@ -16,6 +16,20 @@ namespace tidal::store {
 // (see trim_journal_to). Caller holds the write transaction.
 Status insert_journal_entry(sqlite3* db, int64_t zone_id, const JournalEntry& entry);
 
+// One journal row without its RRs.
+struct JournalHead {
+    int64_t id = 0;
+    uint32_t serial_from = 0;
+    uint32_t serial_to = 0;
+    int64_t time = 0;
+};
+
+// The rows that lead from serial_from to current_serial, oldest first (empty when they are equal),
+// or nullopt when the journal does not connect them. Caller holds a read transaction.
+Result<std::optional<std::vector<JournalHead>>> select_journal_chain(sqlite3* db, int64_t zone_id,
+                                                                     uint32_t serial_from,
+                                                                     uint32_t current_serial);
+
 // The entries from serial_from up to current_serial, oldest first, or nullopt when the chain of
 // entries does not connect serial_from to current_serial. Caller holds a read transaction.
 Result<std::optional<std::vector<JournalEntry>>> select_journal(sqlite3* db, int64_t zone_id,

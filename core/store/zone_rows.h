@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -13,6 +14,9 @@
 #include "core/zone/record.h"
 
 namespace tidal::store {
+
+// The message for a zone that is not stored: "zone example.com. not found".
+std::string zone_not_found(std::string_view apex);
 
 // The zones row of apex (lowercased before the lookup), or nullopt.
 Result<std::optional<ZoneInfo>> select_zone(sqlite3* db, std::string_view apex);

@@ -73,10 +73,6 @@ Status configure_connection(sqlite3* db, ZoneStore::Mode mode) {
     return exec_sql(db, "PRAGMA synchronous = FULL", "set synchronous");
 }
 
-std::string zone_not_found(std::string_view apex) {
-    return "zone " + dns::name_to_text(apex) + " not found";
-}
-
 // The one SOA of records, at apex; Error otherwise.
 Result<uint32_t> soa_serial_of(std::string_view apex, const std::vector<Record>& records) {
     const Record* soa = nullptr;
@@ -138,6 +134,10 @@ ZoneChange difference(std::string_view apex, const std::vector<Record>& stored,
 }
 
 }  // namespace
+
+std::string zone_not_found(std::string_view apex) {
+    return "zone " + dns::name_to_text(apex) + " not found";
+}
 
 ZoneStore::ZoneStore(sqlite3* db, Mode mode) : db_(db), mode_(mode) {}
 

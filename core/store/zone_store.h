@@ -31,6 +31,14 @@ struct ZoneContents {
     std::vector<Record> records;  // sorted by (owner, type, rdata), byte order of the wire forms
 };
 
+// What a zone's journal says changed since a serial, with the current RRs at every name it
+// touched, read in one read transaction (for tidald's incremental snapshot update).
+struct ZoneDelta {
+    ZoneInfo info;                    // the zone row as the transaction found it
+    std::vector<std::string> owners;  // each name added to or removed from since, sorted, unique
+    std::vector<Record> records;      // every RR now stored at those names, by (owner, type, rdata)
+};
+
 // One atomic change to one zone: RRs removed (TTL ignored) and RRs added. The SOA serial bump is
 // done by the store (see apply_change); callers do not put the SOA in here unless they replace it.
 struct ZoneChange {
@@ -201,6 +209,13 @@ class ZoneStore {
     // RFC 1995 §4). An empty vector when serial_from is the current serial.
     Result<std::optional<std::vector<JournalEntry>>> read_journal(std::string_view apex,
                                                                   uint32_t serial_from);
+
+    // The names changed between serial_from and the current serial, and what is stored at them
+    // now, in one read transaction; nullopt when the journal does not chain from serial_from, or
+    // when more than max_owners names changed (re-reading the zone is then cheaper). Error if the
+    // zone does not exist. Defined in zone_store_delta.cc.
+    Result<std::optional<ZoneDelta>> read_zone_delta(std::string_view apex, uint32_t serial_from,
+                                                     size_t max_owners);
 
     // Drops all but the newest keep journal entries of the zone. Returns how many were dropped.
     Result<uint64_t> trim_journal(std::string_view apex, uint64_t keep);

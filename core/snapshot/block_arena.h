@@ -1,0 +1,53 @@
+// Append-only memory in blocks that never move, shared by the snapshots that point into them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace tidal::snapshot {
+
+// Snapshot data (names, RRset arrays, rdata) lives here and is addressed by plain pointers. A copy
+// shares every block, whose contents never change once written, and allocates into new blocks of
+// its own: a snapshot derived from another one adds only what its change needs.
+class BlockArena {
+  public:
+    explicit BlockArena(size_t block_size = size_t(1) << 20) : block_size_(block_size) {}
+    BlockArena(const BlockArena& other)
+        : blocks_(other.blocks_), block_size_(other.block_size_), bytes_(other.bytes_) {}
+    BlockArena& operator=(const BlockArena&) = delete;
+
+    // size bytes aligned to align (a power of two ≤ 16), uninitialised, valid while any arena
+    // sharing the block lives.
+    uint8_t* allocate(size_t size, size_t align) {
+        size_t pad = (align - (reinterpret_cast<uintptr_t>(cursor_) & (align - 1))) & (align - 1);
+        if (cursor_ == nullptr || pad + size > left_) {
+            const size_t block = size + 16 > block_size_ ? size + 16 : block_size_;
+            blocks_.emplace_back(new uint8_t[block]);
+            cursor_ = blocks_.back().get();
+            left_ = block;
+            bytes_ += block;
+            pad = (align - (reinterpret_cast<uintptr_t>(cursor_) & (align - 1))) & (align - 1);
+        }
+        uint8_t* result = cursor_ + pad;
+        cursor_ = result + size;
+        left_ -= pad + size;
+        return result;
+    }
+
+    // The size of the blocks allocated from now on (a big one-off allocation gets its own).
+    void set_block_size(size_t block_size) { block_size_ = block_size; }
+    // Bytes in all blocks, shared ones included.
+    size_t bytes() const { return bytes_; }
+    size_t block_count() const { return blocks_.size(); }
+
+  private:
+    std::vector<std::shared_ptr<uint8_t[]>> blocks_;
+    size_t block_size_;
+    size_t bytes_ = 0;
+    uint8_t* cursor_ = nullptr;  // next free byte of the newest block this arena allocated
+    size_t left_ = 0;
+};
+
+}  // namespace tidal::snapshot
