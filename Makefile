@@ -42,6 +42,16 @@ bench: deps
 	cmake --build $(BUILD) -j $(JOBS)
 	bench/run.sh $(BUILD)
 
+# Soak (issue 7 point 5): dnsperf at full rate for SOAK_MINUTES against a primary and a
+# secondary while edits flow (bench/soak.py, docs/benchmarks.md); never part of `make test`.
+SOAK_MINUTES ?= 10
+.PHONY: soak
+soak: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DTIDAL_TESTS=OFF
+	cmake --build $(BUILD) -j $(JOBS) --target tidald tidalctl tidal-sync
+	@scripts/install-deps.sh dnsperf
+	bench/soak.py --build $(BUILD) --minutes $(SOAK_MINUTES)
+
 # libFuzzer targets (fuzz/): clang with ASan + UBSan in their own build directory.
 fuzz-build: deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIDAL_FUZZ=ON -DTIDAL_TESTS=OFF \

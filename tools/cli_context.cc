@@ -10,7 +10,15 @@
 namespace tidal::ctl {
 
 int fail(int status, std::string_view message) {
-    std::cerr << "tidalctl: " << message << '\n';
+    std::cerr << "tidalctl: " << message;
+    // SQLITE_FULL reads "database or disk is full"; Tidal sets no page limit, so it is the disk.
+    // Say so, and that the transaction was rolled back: free space and simply retry.
+    if (message.find("database or disk is full") != std::string_view::npos) {
+        std::cerr << "\ntidalctl: the file system holding the database (or SQLite's temporary "
+                     "directory) is full; nothing was changed: free some space and run the "
+                     "command again";
+    }
+    std::cerr << '\n';
     return status;
 }
 

@@ -28,7 +28,8 @@ struct Context {
     std::function<int()> run;
 };
 
-// Prints "tidalctl: message" on stderr and returns status.
+// Prints "tidalctl: message" on stderr (with a hint when the message is SQLite's "database or
+// disk is full") and returns status.
 int fail(int status, std::string_view message);
 
 // Loads the configuration named by --config.
