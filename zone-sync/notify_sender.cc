@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "core/dns/name.h"
 #include "core/store/zone_store.h"
@@ -69,26 +71,44 @@ void NotifySender::on_work(uv_work_t* work) {
             if (served && !zone::serial_gt(want, served.value())) {
                 break;
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
     }
+    if (!soa) {
+        for (size_t i = 0; i < self->targets_.size(); ++i) {
+            if (self->pending_[i]) {
+                self->errors_[i] = soa.error().message;
+            }
+        }
+        return;
+    }
+    // Every secondary at once: one slow or unreachable secondary must not hold back the others'
+    // NOTIFY by its timeout (RFC 1996 §3.6 leaves the order to us).
+    std::vector<std::optional<Status>> outcomes(self->targets_.size());
+    std::vector<std::thread> senders;
     for (size_t i = 0; i < self->targets_.size(); ++i) {
         if (!self->pending_[i]) {
             continue;
         }
-        if (!soa) {
-            self->errors_[i] = soa.error().message;
+        senders.emplace_back([self, i, &soa, &outcomes] {
+            const PrimaryTarget& target = self->targets_[i];
+            outcomes[i] = send_notify(target.endpoint, self->apex_, soa.value(), target.key,
+                                      std::chrono::milliseconds(1000));
+        });
+    }
+    for (std::thread& sender : senders) {
+        sender.join();
+    }
+    for (size_t i = 0; i < self->targets_.size(); ++i) {
+        if (!outcomes[i]) {
             continue;
         }
-        const PrimaryTarget& target = self->targets_[i];
-        Status sent = send_notify(target.endpoint, self->apex_, soa.value(), target.key,
-                                  std::chrono::milliseconds(1000));
-        if (sent) {
+        if (*outcomes[i]) {
             self->pending_[i] = false;
             self->errors_[i].clear();
-            self->sent_.push_back(target.id);
+            self->sent_.push_back(self->targets_[i].id);
         } else {
-            self->errors_[i] = sent.message();
+            self->errors_[i] = outcomes[i]->message();
         }
     }
 }

@@ -1,9 +1,12 @@
 // Append-only memory in blocks that never move, shared by the snapshots that point into them.
 #pragma once
 
+#include <sys/mman.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <vector>
 
 namespace tidal::snapshot {
@@ -24,7 +27,7 @@ class BlockArena {
         size_t pad = (align - (reinterpret_cast<uintptr_t>(cursor_) & (align - 1))) & (align - 1);
         if (cursor_ == nullptr || pad + size > left_) {
             const size_t block = size + 16 > block_size_ ? size + 16 : block_size_;
-            blocks_.emplace_back(new uint8_t[block]);
+            blocks_.push_back(new_block(block));
             cursor_ = blocks_.back().get();
             left_ = block;
             bytes_ += block;
@@ -43,6 +46,22 @@ class BlockArena {
     size_t block_count() const { return blocks_.size(); }
 
   private:
+    // Blocks of 64 KiB and more are mapped directly, so a snapshot's memory goes back to the
+    // system when it is freed (through malloc, glibc's rising mmap threshold would keep a
+    // recompiled zone's old blocks in the heap, doubling the resident size after a compile).
+    static std::shared_ptr<uint8_t[]> new_block(size_t size) {
+        if (size < (size_t(64) << 10)) {
+            return std::shared_ptr<uint8_t[]>(new uint8_t[size]);
+        }
+        void* mapped =
+            mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (mapped == MAP_FAILED) {
+            throw std::bad_alloc();
+        }
+        return std::shared_ptr<uint8_t[]>(static_cast<uint8_t*>(mapped),
+                                          [size](uint8_t* block) { munmap(block, size); });
+    }
+
     std::vector<std::shared_ptr<uint8_t[]>> blocks_;
     size_t block_size_;
     size_t bytes_ = 0;

@@ -84,6 +84,30 @@ class NameIndex {
         }
     }
 
+    // Asks the CPU to fetch the slot where the search for hash h starts (see LookupPrefetch).
+    void prefetch(uint32_t h) const {
+        if (!slots_.empty()) {
+            __builtin_prefetch(&slots_[h & mask_]);
+        }
+    }
+    // The node of the first slot with hash h on its probe path, without comparing names (a
+    // prefetch hint, not an answer); ~0u when the path ends first or runs long.
+    uint32_t candidate(uint32_t h) const {
+        if (slots_.empty()) {
+            return ~uint32_t(0);
+        }
+        for (size_t i = h & mask_, probes = 0; probes < 8; i = (i + 1) & mask_, ++probes) {
+            const Slot& slot = slots_[i];
+            if (slot.hash == h) {
+                return slot.node;
+            }
+            if (slot.hash == 0) {
+                break;
+            }
+        }
+        return ~uint32_t(0);
+    }
+
     size_t memory_bytes() const { return slots_.memory_bytes(); }
 
   private:

@@ -1,6 +1,7 @@
 // ZoneSetLoader: polls the store's data_version, recompiles changed zones, publishes a new set.
 #include "core/snapshot/zone_set_loader.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -84,14 +85,20 @@ Status ZoneSetLoader::load_all() {
     auto store = store::ZoneStore::open(config_.database, store::ZoneStore::Mode::ReadOnly);
     if (!store && store.error().message.find(store::kAwaitingMigration) != std::string::npos) {
         // Another process is creating the database right now: wait for it like for a missing
-        // file (refresh() tries again).
-        spdlog::warn("{}; waiting for it", store.error().message);
+        // file (refresh() tries again, many times a second: say it once).
+        if (!awaiting_migration_) {
+            spdlog::info("database {} is being created or migrated by another process; waiting "
+                         "for it",
+                         config_.database);
+            awaiting_migration_ = true;
+        }
         publish_without_data();
         return Status::success();
     }
     if (!store) {
         return store.error();
     }
+    awaiting_migration_ = false;
     store_ = std::move(store.value());
     return rebuild(true);
 }
@@ -107,6 +114,14 @@ Result<bool> ZoneSetLoader::refresh() {
             return status.error();
         }
         return true;
+    }
+    if (trim_heap_at_ && std::chrono::steady_clock::now() >= *trim_heap_at_) {
+        // The workers have moved to the set published at the last full compile by now (they
+        // switch at their next batch, and at least every second when idle): hand the old
+        // snapshot's freed heap memory (node and index chunks) back to the system instead of
+        // keeping it resident.
+        trim_heap_at_.reset();
+        malloc_trim(0);
     }
     auto version = store_->data_version();
     if (!version) {
@@ -251,6 +266,9 @@ Status ZoneSetLoader::rebuild(bool force_all) {
         spdlog::info("zone {} loaded, serial {}, {} names, {:.1f} ms", dns::name_to_text(apex),
                      snapshot.value()->serial(), snapshot.value()->node_count(), elapsed.count());
         zones.push_back(std::move(snapshot.value()));
+        if (previous != nullptr) {
+            trim_heap_at_ = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        }
     }
     for (const config::ZoneConfig& zone : config_.zones) {
         if (wanted.count(zone.name_wire) == 0) {

@@ -1,8 +1,10 @@
 // Keeps the published ZoneSet in step with the SQLite store: compiles zones whose serial changed.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/config/config.h"
@@ -49,6 +51,9 @@ class ZoneSetLoader {
     ZoneSetPublisher& publisher_;
     std::unique_ptr<store::ZoneStore> store_;
     uint64_t data_version_ = 0;
+    bool awaiting_migration_ = false;  // logged once that another process is migrating
+    // When a zone was compiled afresh over an old copy: malloc_trim once the old one is gone.
+    std::optional<std::chrono::steady_clock::time_point> trim_heap_at_;
     std::shared_ptr<const ZoneSet> current_;
     std::shared_ptr<const ServingContext> context_;          // from the configuration now
     std::shared_ptr<const ServingContext> current_context_;  // in the published set
