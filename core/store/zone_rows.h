@@ -21,6 +21,11 @@ std::string zone_not_found(std::string_view apex);
 // The zones row of apex (lowercased before the lookup), or nullopt.
 Result<std::optional<ZoneInfo>> select_zone(sqlite3* db, std::string_view apex);
 
+// The zones row of apex; an Error saying "zone ... not found" (after prefix, when given) when
+// there is none.
+Result<ZoneInfo> select_existing_zone(sqlite3* db, std::string_view apex,
+                                      std::string_view prefix = {});
+
 // All RRs of the zone in (owner, type, rdata) order.
 Result<std::vector<Record>> select_records(sqlite3* db, int64_t zone_id);
 

@@ -139,6 +139,17 @@ std::string zone_not_found(std::string_view apex) {
     return "zone " + dns::name_to_text(apex) + " not found";
 }
 
+Result<ZoneInfo> select_existing_zone(sqlite3* db, std::string_view apex, std::string_view prefix) {
+    auto zone = select_zone(db, apex);
+    if (!zone) {
+        return zone.error();
+    }
+    if (!zone.value()) {
+        return Error{std::string(prefix) + (prefix.empty() ? "" : ": ") + zone_not_found(apex)};
+    }
+    return std::move(*zone.value());
+}
+
 ZoneStore::ZoneStore(sqlite3* db, Mode mode) : db_(db), mode_(mode) {}
 
 ZoneStore::~ZoneStore() {
@@ -209,19 +220,16 @@ Result<uint64_t> ZoneStore::count_records(std::string_view apex) {
     if (!txn) {
         return txn.error();
     }
-    auto zone = select_zone(db_, apex);
+    auto zone = select_existing_zone(db_, apex);
     if (!zone) {
         return zone.error();
-    }
-    if (!zone.value()) {
-        return Error{zone_not_found(apex)};
     }
     auto stmt =
         Statement::prepare(db_, "SELECT count(*) FROM records WHERE zone_id = ?1", "count records");
     if (!stmt) {
         return stmt.error();
     }
-    Status status = stmt->bind_int(1, zone.value()->id);
+    Status status = stmt->bind_int(1, zone->id);
     if (!status) {
         return status.error();
     }
@@ -238,18 +246,15 @@ Result<ZoneContents> ZoneStore::read_zone(std::string_view apex) {
     if (!txn) {
         return txn.error();
     }
-    auto zone = select_zone(db_, apex);
+    auto zone = select_existing_zone(db_, apex);
     if (!zone) {
         return zone.error();
     }
-    if (!zone.value()) {
-        return Error{zone_not_found(apex)};
-    }
-    auto records = select_records(db_, zone.value()->id);
+    auto records = select_records(db_, zone->id);
     if (!records) {
         return records.error();
     }
-    ZoneContents contents{std::move(*zone.value()), std::move(records.value())};
+    ZoneContents contents{std::move(zone.value()), std::move(records.value())};
     Status status = txn->commit();
     if (!status) {
         return status.error();
@@ -327,14 +332,11 @@ Result<uint32_t> ZoneStore::apply_change(const ZoneChange& change) {
     if (!txn) {
         return txn.error();
     }
-    auto zone = select_zone(db_, change.zone);
+    auto zone = select_existing_zone(db_, change.zone, operation);
     if (!zone) {
         return zone.error();
     }
-    if (!zone.value()) {
-        return Error{operation + ": " + zone_not_found(change.zone)};
-    }
-    auto serial = apply_change_in_transaction(db_, *zone.value(), change);
+    auto serial = apply_change_in_transaction(db_, zone.value(), change);
     if (!serial) {
         return serial.error();
     }
@@ -374,14 +376,11 @@ Result<std::optional<std::vector<JournalEntry>>> ZoneStore::read_journal(std::st
     if (!txn) {
         return txn.error();
     }
-    auto zone = select_zone(db_, apex);
+    auto zone = select_existing_zone(db_, apex);
     if (!zone) {
         return zone.error();
     }
-    if (!zone.value()) {
-        return Error{zone_not_found(apex)};
-    }
-    return select_journal(db_, zone.value()->id, serial_from, zone.value()->serial);
+    return select_journal(db_, zone->id, serial_from, zone->serial);
 }
 
 Result<uint64_t> ZoneStore::trim_journal(std::string_view apex, uint64_t keep) {
@@ -394,14 +393,11 @@ Result<uint64_t> ZoneStore::trim_journal(std::string_view apex, uint64_t keep) {
     if (!txn) {
         return txn.error();
     }
-    auto zone = select_zone(db_, apex);
+    auto zone = select_existing_zone(db_, apex, operation);
     if (!zone) {
         return zone.error();
     }
-    if (!zone.value()) {
-        return Error{operation + ": " + zone_not_found(apex)};
-    }
-    auto deleted = delete_old_journal_entries(db_, zone.value()->id, keep);
+    auto deleted = delete_old_journal_entries(db_, zone->id, keep);
     if (!deleted) {
         return deleted.error();
     }

@@ -52,15 +52,12 @@ Result<std::optional<ZoneDelta>> ZoneStore::read_zone_delta(std::string_view ape
     if (!txn) {
         return txn.error();
     }
-    auto zone = select_zone(db_, apex);
+    auto zone = select_existing_zone(db_, apex);
     if (!zone) {
         return zone.error();
     }
-    if (!zone.value()) {
-        return Error{zone_not_found(apex)};
-    }
     ZoneDelta delta;
-    delta.info = std::move(*zone.value());
+    delta.info = std::move(zone.value());
     auto chain = select_journal_chain(db_, delta.info.id, serial_from, delta.info.serial);
     if (!chain) {
         return chain.error();
