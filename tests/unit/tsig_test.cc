@@ -110,6 +110,58 @@ TEST(Tsig, RejectsBadSignatureUnknownKeyWrongAlgorithmAndStaleTime) {
         RequestCheck::Status::Unsigned);
 }
 
+// The signed query with its TSIG MAC cut to mac_size octets (or padded with zeros beyond the
+// hash size), RDLENGTH adjusted. The MAC of a truncated TSIG is the leading octets of the full one
+// (RFC 8945 §5.2.2.1), so a cut MAC is still a genuine signature, just a shorter one.
+std::vector<uint8_t> with_mac_size(const std::vector<uint8_t>& signed_query, size_t mac_size) {
+    // hmac-sha256, no other data: the RDATA ends with MAC size, 32 octets of MAC, original ID,
+    // error and other length (2 octets each).
+    constexpr size_t kFullMac = 32;
+    constexpr size_t kTail = 6;
+    const size_t mac_at = signed_query.size() - kTail - kFullMac;
+    const size_t rdata_length_at = mac_at - 2 - 2 - 6 - 13 - 2;  // size, fudge, time, algorithm
+    std::vector<uint8_t> out(signed_query.begin(), signed_query.begin() + long(mac_at) - 2);
+    out.push_back(uint8_t(mac_size >> 8));
+    out.push_back(uint8_t(mac_size & 0xff));
+    for (size_t i = 0; i < mac_size; ++i) {
+        out.push_back(i < kFullMac ? signed_query[mac_at + i] : 0);
+    }
+    out.insert(out.end(), signed_query.end() - kTail, signed_query.end());
+    const size_t rdata_length =
+        ((size_t(out[rdata_length_at]) << 8) | out[rdata_length_at + 1]) - kFullMac + mac_size;
+    out[rdata_length_at] = uint8_t(rdata_length >> 8);
+    out[rdata_length_at + 1] = uint8_t(rdata_length & 0xff);
+    return out;
+}
+
+TEST(Tsig, TruncatedMacRules) {
+    tsig::KeyRing ring;
+    ring.add(make_key());
+    const auto query = ldns_signed_query("hmac-sha256.");
+    ASSERT_FALSE(query.empty());
+    ASSERT_EQ(tsig::verify_request(query.data(), query.size(), ring, now()).status,
+              RequestCheck::Status::Valid);
+    // RFC 8945 §5.2.2.1: half the hash (16 of 32 octets, and at least 10) may be sent.
+    const auto half = with_mac_size(query, 16);
+    EXPECT_EQ(tsig::verify_request(half.data(), half.size(), ring, now()).status,
+              RequestCheck::Status::Valid);
+    // Shorter than that: BADTRUNC, answered signed so the client learns why.
+    const auto short_mac = with_mac_size(query, 8);
+    const RequestCheck too_short =
+        tsig::verify_request(short_mac.data(), short_mac.size(), ring, now());
+    EXPECT_EQ(too_short.status, RequestCheck::Status::BadTrunc);
+    EXPECT_EQ(too_short.error_code(), tsig::error::BADTRUNC);
+    // Longer than the hash itself: malformed.
+    const auto long_mac = with_mac_size(query, 40);
+    EXPECT_EQ(tsig::verify_request(long_mac.data(), long_mac.size(), ring, now()).status,
+              RequestCheck::Status::FormErr);
+    // A cut MAC that is not the leading part of the real one: BADSIG.
+    auto forged = with_mac_size(query, 16);
+    forged[forged.size() - 6 - 1] ^= 0x01;
+    EXPECT_EQ(tsig::verify_request(forged.data(), forged.size(), ring, now()).status,
+              RequestCheck::Status::BadSig);
+}
+
 TEST(Tsig, TsigNotLastIsMalformed) {
     tsig::KeyRing ring;
     ring.add(make_key());
