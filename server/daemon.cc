@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <random>
 #include <thread>
 #include <utility>
 
 #include "core/config/config_permissions.h"
+#include "core/config/config_values.h"
 #include "core/snapshot/zone_set.h"
 #include "core/util/logging.h"
 #include "server/listen_sockets.h"
@@ -68,6 +70,19 @@ void warn_about_restart(const config::ServerConfig& old, const config::ServerCon
     if (old.tcp_max_connections != next.tcp_max_connections) {
         changed.emplace_back("server.tcp-max-connections");
     }
+    if (old.tcp_max_connections_per_client != next.tcp_max_connections_per_client) {
+        changed.emplace_back("server.tcp-max-connections-per-client");
+    }
+    if (old.tcp_io_timeout != next.tcp_io_timeout) {
+        changed.emplace_back("server.tcp-io-timeout");
+    }
+    if (old.rate_limit != next.rate_limit || old.rate_limit_slip != next.rate_limit_slip ||
+        old.rate_limit_table_size != next.rate_limit_table_size ||
+        old.rate_limit_ipv4_prefix != next.rate_limit_ipv4_prefix ||
+        old.rate_limit_ipv6_prefix != next.rate_limit_ipv6_prefix ||
+        old.rate_limit_exempt != next.rate_limit_exempt) {
+        changed.emplace_back("server.rate-limit*");
+    }
     if (!changed.empty()) {
         spdlog::warn("reload: {} changed; restart tidald for that to take effect",
                      fmt::join(changed, ", "));
@@ -123,6 +138,7 @@ int Daemon::run() {
     uv_run(&loop_, UV_RUN_DEFAULT);
     uv_loop_close(&loop_);
     workers_.clear();
+    log_rate_limit_totals();
     spdlog::info("stopped");
     return kExitOk;
 }
@@ -138,11 +154,15 @@ int Daemon::start() {
         report_fatal(loaded.message());
         return kExitRuntimeFailure;
     }
+    create_limits();
     WorkerOptions options;
     options.responder.udp_max_payload = config_.server.udp_max_payload;
     options.tcp.idle_timeout = config_.server.tcp_idle_timeout;
     options.tcp.max_connections = config_.server.tcp_max_connections;
+    options.tcp.io_timeout = config_.server.tcp_io_timeout;
+    options.tcp.per_client = tcp_client_limit_.get();
     options.control_path = config_.control;
+    options.rate_limiter = rate_limiter_.get();
     for (unsigned i = 0; i < workers; ++i) {
         workers_.push_back(
             std::make_unique<Worker>(i, std::move(sockets.value()[i]), options, publisher_));
@@ -155,6 +175,45 @@ int Daemon::start() {
         }
     }
     return kExitOk;
+}
+
+void Daemon::create_limits() {
+    const config::ServerConfig& server = config_.server;
+    std::random_device random;
+    const auto seed = [&random] { return uint64_t(random()) << 32 | random(); };
+    if (server.tcp_max_connections_per_client > 0) {
+        tcp_client_limit_ =
+            std::make_unique<TcpClientLimit>(server.tcp_max_connections_per_client, seed());
+    }
+    if (server.rate_limit == 0) {
+        return;  // off, as in BIND and Knot: the UDP path then skips the hook entirely
+    }
+    rrl::RateLimitOptions options;
+    options.rate = server.rate_limit;
+    options.slip = server.rate_limit_slip;
+    options.table_size = server.rate_limit_table_size;
+    options.ipv4_prefix = server.rate_limit_ipv4_prefix;
+    options.ipv6_prefix = server.rate_limit_ipv6_prefix;
+    for (const std::string& text : server.rate_limit_exempt) {
+        if (auto prefix = config::parse_prefix(text)) {  // validated when the file was read
+            options.exempt.push_back(prefix.value());
+        }
+    }
+    rate_limiter_ = std::make_unique<rrl::RateLimiter>(options, seed());
+    spdlog::info(
+        "rate limiting UDP answers: {}/s per bucket (IPv4 /{}, IPv6 /{}), slip {}, {} "
+        "buckets, {} exempt prefix{}",
+        options.rate, options.ipv4_prefix, options.ipv6_prefix, options.slip, options.table_size,
+        options.exempt.size(), options.exempt.size() == 1 ? "" : "es");
+}
+
+void Daemon::log_rate_limit_totals() const {
+    if (!rate_limiter_) {
+        return;
+    }
+    const rrl::RateLimitCounters totals = rate_limiter_->counters();
+    spdlog::info("rate limiting: {} UDP answers limited since start ({} slipped, {} dropped)",
+                 totals.limited, totals.slipped, totals.dropped);
 }
 
 void Daemon::on_signal(uv_signal_t* handle, int signal) {

@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "core/config/config.h"
+#include "core/rrl/rate_limiter.h"
 #include "core/snapshot/zone_set_loader.h"
 #include "core/snapshot/zone_set_publisher.h"
 #include "core/util/store_wakeup.h"
+#include "server/tcp_client_limit.h"
 #include "server/worker.h"
 
 namespace tidal::server {
@@ -49,6 +51,10 @@ class Daemon {
     void reload();
     void refresh_zones();
     void send_watchdog();
+    // Builds the shared traffic-limit tables the configuration asks for (server: rate-limit*,
+    // tcp-max-connections-per-client) before the workers start.
+    void create_limits();
+    void log_rate_limit_totals() const;
     std::string status_text() const;
     unsigned worker_count() const;
 
@@ -56,6 +62,9 @@ class Daemon {
     config::Config config_;
     snapshot::ZoneSetPublisher publisher_;
     std::unique_ptr<snapshot::ZoneSetLoader> loader_;
+    // Shared by every worker; declared before workers_ so they outlive them.
+    std::unique_ptr<rrl::RateLimiter> rate_limiter_;
+    std::unique_ptr<TcpClientLimit> tcp_client_limit_;
     std::vector<std::unique_ptr<Worker>> workers_;
 
     uv_loop_t loop_{};

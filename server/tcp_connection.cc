@@ -3,11 +3,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
+#include <utility>
 
 #include "core/snapshot/zone_set.h"
 #include "core/update/update_handler.h"
+#include "core/util/socket_address.h"
 #include "server/tcp_connections.h"
 #include "server/update_job.h"
 
@@ -23,11 +26,16 @@ uv_handle_t* as_handle(void* handle) {
 TcpConnection::TcpConnection(WorkerState& state, TcpConnections& owner)
     : state_(state), owner_(owner) {}
 
-void TcpConnection::open(uv_stream_t* server, uint64_t idle_timeout_ms) {
+void TcpConnection::open(uv_stream_t* server, uint64_t idle_timeout_ms, uint64_t io_timeout_ms,
+                         TcpClientLimit* per_client) {
     begin_ = end_ = 0;
     reading_ = writing_ = eof_ = closing_ = updating_ = false;
     idle_timeout_ms_ = idle_timeout_ms;
+    io_timeout_ms_ = io_timeout_ms;
     last_query_ms_ = uv_now(state_.loop);
+    write_since_ms_ = partial_since_ms_ = 0;
+    per_client_ = per_client;
+    client_slot_ = TcpClientLimit::kNoSlot;
 
     uv_tcp_init(state_.loop, &stream_);
     uv_timer_init(state_.loop, &idle_timer_);
@@ -44,6 +52,18 @@ void TcpConnection::open(uv_stream_t* server, uint64_t idle_timeout_ms) {
     int peer_size = sizeof(peer_);
     std::memset(&peer_, 0, sizeof(peer_));
     uv_tcp_getpeername(&stream_, reinterpret_cast<sockaddr*>(&peer_), &peer_size);
+    const bool ip = peer_.ss_family == AF_INET || peer_.ss_family == AF_INET6;
+    if (per_client_ != nullptr && ip) {
+        // RFC 7766 §6.2.2 asks clients to keep few connections to a server; one address with
+        // many is a resolver farm behind NAT at best, and an attempt to exhaust the workers'
+        // connection caps at worst.
+        client_slot_ = per_client_->acquire(reinterpret_cast<const sockaddr*>(&peer_));
+        if (client_slot_ == TcpClientLimit::kNoSlot) {
+            owner_.report_client_cap(reinterpret_cast<const sockaddr*>(&peer_));
+            close();
+            return;
+        }
+    }
     // Answers are written whole; do not hold back the tail of one waiting for an ACK.
     uv_tcp_nodelay(&stream_, 1);
     uv_timer_start(&idle_timer_, &TcpConnection::on_idle_timer, idle_timeout_ms_, 0);
@@ -71,6 +91,10 @@ void TcpConnection::on_closed(uv_handle_t* handle) {
 void TcpConnection::handle_done() {
     if (--open_handles_ == 0) {
         transfer_.reset();
+        if (per_client_ != nullptr) {
+            per_client_->release(client_slot_);
+            client_slot_ = TcpClientLimit::kNoSlot;
+        }
         owner_.release(this);  // may destroy this
     }
 }
@@ -137,6 +161,7 @@ void TcpConnection::process() {
             break;  // the rest of this message is still on its way
         }
         last_query_ms_ = uv_now(state_.loop);
+        partial_since_ms_ = 0;  // a whole message arrived; the io timeout starts over
         if (xfr::is_transfer_request(frame + 2, length)) {
             start_transfer(frame + 2, length);
             begin_ += 2 + length;
@@ -180,6 +205,14 @@ void TcpConnection::process() {
     if (closing_) {
         return;
     }
+    // Input left over while nothing else holds the loop up is an incomplete message: it must
+    // arrive whole within the io timeout (slow-loris clients trickle octets to hold a worker).
+    if (writing_ || updating_ || transfer_ || end_ == begin_) {
+        partial_since_ms_ = 0;
+    } else if (partial_since_ms_ == 0) {
+        partial_since_ms_ = uv_now(state_.loop);
+        arm_io_timer();
+    }
     if (eof_) {
         if (!writing_ && !transfer_ && !updating_) {
             close();  // everything the client sent before its EOF is answered
@@ -208,7 +241,20 @@ bool TcpConnection::send(size_t size) {
         return false;
     }
     writing_ = true;
+    // The socket took less than the whole answer: the client is not reading fast enough. It
+    // gets the io timeout to take the rest (a client that never reads cannot hold us longer).
+    write_since_ms_ = uv_now(state_.loop);
+    arm_io_timer();
     return false;
+}
+
+void TcpConnection::arm_io_timer() {
+    if (io_timeout_ms_ == 0 || closing_) {
+        return;
+    }
+    if (uv_timer_get_due_in(&idle_timer_) > io_timeout_ms_) {
+        uv_timer_start(&idle_timer_, &TcpConnection::on_idle_timer, io_timeout_ms_, 0);
+    }
 }
 
 void TcpConnection::on_write(uv_write_t* request, int status) {
@@ -231,15 +277,35 @@ void TcpConnection::on_idle_timer(uv_timer_t* timer) {
     }
     // The timer is re-armed lazily (here, not per message) to keep the hot path free of timer
     // heap updates. RFC 7766 §6.2.3: servers close idle connections to free their resources.
+    const uint64_t now = uv_now(self->state_.loop);
     if (self->updating_) {
-        self->last_query_ms_ = uv_now(self->state_.loop);  // waiting for us is not idling
+        self->last_query_ms_ = now;  // waiting for us is not idling
     }
-    const uint64_t idle = uv_now(self->state_.loop) - self->last_query_ms_;
+    const uint64_t idle = now - self->last_query_ms_;
     if (idle >= self->idle_timeout_ms_) {
         self->close();
         return;
     }
-    uv_timer_start(timer, &TcpConnection::on_idle_timer, self->idle_timeout_ms_ - idle, 0);
+    uint64_t next = self->idle_timeout_ms_ - idle;
+    // The io timeout (Knot's tcp-io-timeout): one message in, or one answer out, at a time.
+    const uint64_t io = self->io_timeout_ms_;
+    for (const auto& [since, what] :
+         {std::pair{self->writing_ ? self->write_since_ms_ : 0, "an answer it does not read"},
+          std::pair{self->partial_since_ms_, "an incomplete query"}}) {
+        if (io == 0 || since == 0) {
+            continue;
+        }
+        const uint64_t waited = now - since;
+        if (waited >= io) {
+            spdlog::debug("TCP {}: closed after {} ms with {} (tcp-io-timeout)",
+                          address_text(reinterpret_cast<const sockaddr*>(&self->peer_)), waited,
+                          what);
+            self->close();
+            return;
+        }
+        next = std::min(next, io - waited);
+    }
+    uv_timer_start(timer, &TcpConnection::on_idle_timer, next, 0);
 }
 
 }  // namespace tidal::server

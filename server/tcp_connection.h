@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/xfr/transfer_session.h"
+#include "server/tcp_client_limit.h"
 #include "server/worker_state.h"
 
 namespace tidal::server {
@@ -37,7 +38,12 @@ class TcpConnection {
 
     // Accepts the connection pending on server into this (closed) context and starts serving it.
     // On failure the context closes itself and later returns to its owner via release().
-    void open(uv_stream_t* server, uint64_t idle_timeout_ms);
+    // idle_timeout_ms: longest wait for the next query (RFC 7766 §6.2.3); io_timeout_ms: longest
+    // time to receive one message once its first octet arrived, and to send one answer once the
+    // socket stopped taking it (0 = no limit). per_client: the shared per-address cap, or
+    // nullptr; a client over it is closed at once.
+    void open(uv_stream_t* server, uint64_t idle_timeout_ms, uint64_t io_timeout_ms,
+              TcpClientLimit* per_client);
 
     // Closes the connection (idempotent); owner.release(this) follows once libuv is done with it.
     void close();
@@ -64,6 +70,9 @@ class TcpConnection {
     // at once; false when a write is pending or the connection was closed.
     bool send(size_t size);
     void set_reading(bool on);
+    // Makes the timer fire within the io timeout (a message started arriving, or a write is
+    // waiting for the socket); the timer is otherwise armed lazily for the idle timeout.
+    void arm_io_timer();
     // Starts a zone transfer for the request in frame (AXFR/IXFR: many answer messages).
     void start_transfer(const uint8_t* message, size_t size);
     // Sends transfer messages until one must wait for the socket; false while it goes on.
@@ -80,8 +89,13 @@ class TcpConnection {
     std::unique_ptr<xfr::TransferSession> transfer_;
     sockaddr_storage peer_{};
     uint64_t idle_timeout_ms_ = 0;
-    uint64_t last_query_ms_ = 0;  // loop time of the last complete message (or of accept)
-    size_t begin_ = 0;            // unprocessed input is read_buf_[begin_, end_)
+    uint64_t io_timeout_ms_ = 0;
+    uint64_t last_query_ms_ = 0;     // loop time of the last complete message (or of accept)
+    uint64_t write_since_ms_ = 0;    // when the pending write started waiting for the socket
+    uint64_t partial_since_ms_ = 0;  // when the incomplete message at begin_ started; 0: none
+    TcpClientLimit* per_client_ = nullptr;
+    uint32_t client_slot_ = TcpClientLimit::kNoSlot;  // our place in per_client_'s count
+    size_t begin_ = 0;  // unprocessed input is read_buf_[begin_, end_)
     size_t end_ = 0;
     int open_handles_ = 0;
     bool reading_ = false;

@@ -5,6 +5,8 @@
 
 #include <utility>
 
+#include "core/util/socket_address.h"
+
 namespace tidal::server {
 
 TcpConnections::TcpConnections(WorkerState& state, const TcpOptions& options, unsigned worker_index)
@@ -28,7 +30,8 @@ void TcpConnections::accept(uv_stream_t* server) {
     TcpConnection* raw = connection.get();
     raw->slot = live_.size();
     live_.push_back(std::move(connection));
-    raw->open(server, uint64_t(options_.idle_timeout.count()));
+    raw->open(server, uint64_t(options_.idle_timeout.count()),
+              uint64_t(options_.io_timeout.count()), options_.per_client);
 }
 
 void TcpConnections::reject(uv_stream_t* server) {
@@ -43,6 +46,21 @@ void TcpConnections::reject(uv_stream_t* server) {
     uv_accept(server, reinterpret_cast<uv_stream_t*>(handle));
     uv_close(reinterpret_cast<uv_handle_t*>(handle),
              [](uv_handle_t* closed) { delete reinterpret_cast<uv_tcp_t*>(closed); });
+}
+
+void TcpConnections::report_client_cap(const sockaddr* client) {
+    ++client_cap_unreported_;
+    const uint64_t now = uv_now(state_.loop);
+    if (client_cap_reported_ms_ != 0 && now - client_cap_reported_ms_ < 1000) {
+        return;
+    }
+    client_cap_reported_ms_ = now;
+    spdlog::warn(
+        "worker {}: closed {} new TCP connection{} from clients at "
+        "tcp-max-connections-per-client ({}), the last from {}",
+        worker_index_, client_cap_unreported_, client_cap_unreported_ == 1 ? "" : "s",
+        options_.per_client->max_per_client(), address_text(client));
+    client_cap_unreported_ = 0;
 }
 
 void TcpConnections::close_all() {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "server/tcp_client_limit.h"
 #include "server/tcp_connection.h"
 #include "server/worker_state.h"
 
@@ -16,7 +17,9 @@ namespace tidal::server {
 
 struct TcpOptions {
     std::chrono::milliseconds idle_timeout{10000};
-    unsigned max_connections = 1024;  // per worker
+    unsigned max_connections = 1024;             // per worker
+    std::chrono::milliseconds io_timeout{2000};  // per message in or out; 0 = none
+    TcpClientLimit* per_client = nullptr;        // shared by all workers; nullptr = no cap
 };
 
 // Worker thread only. Live connections are owned here until their handles have closed.
@@ -39,6 +42,10 @@ class TcpConnections {
     // Called by a TcpConnection once both its handles are closed: back to the pool.
     void release(TcpConnection* connection);
 
+    // Called by a TcpConnection it closes because its client is at
+    // tcp-max-connections-per-client; logs at most one line a second per worker.
+    void report_client_cap(const sockaddr* client);
+
     size_t live() const { return live_.size(); }
 
   private:
@@ -51,6 +58,8 @@ class TcpConnections {
     TcpOptions options_;
     unsigned worker_index_;
     bool cap_reported_ = false;
+    uint64_t client_cap_reported_ms_ = 0;
+    uint64_t client_cap_unreported_ = 0;  // rejections since the last line
     std::vector<std::unique_ptr<TcpConnection>> live_;
     std::vector<std::unique_ptr<TcpConnection>> pool_;
 };

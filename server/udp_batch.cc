@@ -82,6 +82,7 @@ void UdpBatch::serve(int fd) {
             return;  // EAGAIN: drained. Other errors are per-datagram and already consumed.
         }
         const snapshot::ZoneSet& zones = state_.zones.get();
+        warm_caches(zones, size_t(received));
         size_t count = 0;
         for (size_t i = 0; i < size_t(received); ++i) {
             if (answer(fd, i, zones, count)) {
@@ -92,6 +93,21 @@ void UdpBatch::serve(int fd) {
         if (size_t(received) < kBatchSize) {
             return;  // a short batch means the socket is drained; save the EAGAIN round trip
         }
+    }
+}
+
+void UdpBatch::warm_caches(const snapshot::ZoneSet& zones, size_t received) {
+    if (received < 2) {
+        return;  // nothing to overlap with
+    }
+    for (size_t i = 0; i < received; ++i) {
+        hints_[i].start(zones, slots_[i].query, rx_[i].msg_len);
+    }
+    for (size_t i = 0; i < received; ++i) {
+        hints_[i].node();
+    }
+    for (size_t i = 0; i < received; ++i) {
+        hints_[i].name();
     }
 }
 
@@ -109,9 +125,13 @@ bool UdpBatch::answer(int fd, size_t i, const snapshot::ZoneSet& zones, size_t c
                          slot.tx_control, reply.msg_controllen);
         return false;
     }
-    const size_t length = state_.responder.respond(slot.query, in.msg_len, slot.answer,
-                                                   kAnswerBytes, zones, query::Transport::Udp,
-                                                   reinterpret_cast<const sockaddr*>(&slot.peer));
+    const auto* peer = reinterpret_cast<const sockaddr*>(&slot.peer);
+    size_t length = state_.responder.respond(slot.query, in.msg_len, slot.answer, kAnswerBytes,
+                                             zones, query::Transport::Udp, peer);
+    if (state_.rate_limiter != nullptr && length != 0) {
+        // RRL: an answer over its bucket's rate is dropped or slipped (truncated, TC=1).
+        length = state_.rate_limiter->apply(slot.answer, length, peer, uv_now(state_.loop));
+    }
     if (length == 0) {
         return false;
     }

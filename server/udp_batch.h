@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/query/lookup_prefetch.h"
 #include "server/worker_state.h"
 
 namespace tidal::server {
@@ -47,11 +48,14 @@ class UdpBatch {
     // Answers slot i's datagram (received length rx_[i].msg_len) into tx_[count]; returns whether
     // there is an answer to send.
     // An UPDATE is handed to the thread pool instead (answered later, see update_job.h).
+    // LookupPrefetch over the batch before any of it is answered (see lookup_prefetch.h).
+    void warm_caches(const snapshot::ZoneSet& zones, size_t received);
     bool answer(int fd, size_t i, const snapshot::ZoneSet& zones, size_t count);
     void send(int fd, size_t count);
 
     WorkerState& state_;
     std::unique_ptr<Slot[]> slots_;
+    std::array<query::LookupPrefetch, kBatchSize> hints_;
     std::array<iovec, kBatchSize> rx_iov_{};
     std::array<iovec, kBatchSize> tx_iov_{};
     std::array<mmsghdr, kBatchSize> rx_{};

@@ -12,11 +12,12 @@ Worker::Worker(unsigned index, WorkerSockets sockets, const WorkerOptions& optio
                const snapshot::ZoneSetPublisher& publisher)
     : index_(index), sockets_(std::move(sockets)) {
     loop_open_ = uv_loop_init(&loop_) == 0;
-    state_ =
-        std::make_unique<WorkerState>(&loop_, options.responder, publisher, options.control_path);
+    state_ = std::make_unique<WorkerState>(&loop_, options.responder, publisher,
+                                           options.control_path, options.rate_limiter);
     udp_batch_ = std::make_unique<UdpBatch>(*state_);
     connections_ = std::make_unique<TcpConnections>(*state_, options.tcp, index);
     stop_.data = this;
+    zone_refresh_.data = this;
 }
 
 Worker::~Worker() {
@@ -43,6 +44,13 @@ Status Worker::start() {
         return Error{fmt::format("worker {}: {}", index_, uv_strerror(rc))};
     }
     stop_open_ = true;
+    rc = uv_timer_init(&loop_, &zone_refresh_);
+    if (rc != 0) {
+        return Error{fmt::format("worker {}: {}", index_, uv_strerror(rc))};
+    }
+    zone_refresh_open_ = true;
+    uv_timer_start(&zone_refresh_, &Worker::on_zone_refresh, kZoneRefreshMs, kZoneRefreshMs);
+    uv_unref(reinterpret_cast<uv_handle_t*>(&zone_refresh_));
     for (auto& socket : sockets_.udp) {
         udp_.push_back(std::make_unique<UdpListener>(*state_, *udp_batch_, std::move(socket)));
         if (Status status = udp_.back()->start(); !status) {
@@ -79,6 +87,12 @@ void Worker::on_stop(uv_async_t* async) {
     static_cast<Worker*>(async->data)->close_handles();
 }
 
+void Worker::on_zone_refresh(uv_timer_t* timer) {
+    // A worker takes a newly published zone set with its next packet; an idle one would keep
+    // the old set (a whole zone's snapshot, after a recompile) alive until then.
+    static_cast<Worker*>(timer->data)->state_->zones.get();
+}
+
 void Worker::close_handles() {
     // Listeners first: no new work arrives while connections are being closed.
     for (auto& listener : udp_) {
@@ -91,6 +105,10 @@ void Worker::close_handles() {
     if (stop_open_) {
         stop_open_ = false;
         uv_close(reinterpret_cast<uv_handle_t*>(&stop_), nullptr);
+    }
+    if (zone_refresh_open_) {
+        zone_refresh_open_ = false;
+        uv_close(reinterpret_cast<uv_handle_t*>(&zone_refresh_), nullptr);
     }
     // With every handle closing, uv_run returns once their callbacks have run.
 }

@@ -22,7 +22,8 @@ namespace tidal::server {
 struct WorkerOptions {
     query::ResponderOptions responder;
     TcpOptions tcp;
-    std::string control_path;  // tidal-sync's control socket
+    std::string control_path;                  // tidal-sync's control socket
+    rrl::RateLimiter* rate_limiter = nullptr;  // owned by the Daemon; nullptr = off
 };
 
 // Shares nothing with other workers except the ZoneSetPublisher (read through its own reader).
@@ -49,7 +50,10 @@ class Worker {
 
   private:
     static void on_stop(uv_async_t* async);
+    static void on_zone_refresh(uv_timer_t* timer);
     void close_handles();
+
+    static constexpr uint64_t kZoneRefreshMs = 1000;
 
     unsigned index_;
     WorkerSockets sockets_;
@@ -61,7 +65,9 @@ class Worker {
     std::vector<std::unique_ptr<UdpListener>> udp_;
     std::vector<std::unique_ptr<TcpListener>> tcp_;
     uv_async_t stop_{};
-    bool stop_open_ = false;  // worker thread's view once the loop runs
+    bool stop_open_ = false;     // worker thread's view once the loop runs
+    uv_timer_t zone_refresh_{};  // picks up a new zone set while no packet arrives
+    bool zone_refresh_open_ = false;
     bool stop_sent_ = false;  // main thread only
     std::thread thread_;
 };

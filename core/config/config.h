@@ -24,6 +24,15 @@ struct ServerConfig {
     uint16_t udp_max_payload = 1232;    // 512..4096
     std::chrono::milliseconds tcp_idle_timeout{10000};
     unsigned tcp_max_connections = 1024;  // per worker
+    // Traffic limits (server_limits.cc, docs/traffic-limits.md).
+    unsigned tcp_max_connections_per_client = 64;    // per client address, all workers; 0 = none
+    std::chrono::milliseconds tcp_io_timeout{2000};  // to receive or send one message
+    uint32_t rate_limit = 0;                         // UDP responses/s per bucket; 0 = off
+    unsigned rate_limit_slip = 2;                    // 0 = drop all limited, 1 = truncate all
+    uint32_t rate_limit_table_size = 393241;
+    unsigned rate_limit_ipv4_prefix = 24;
+    unsigned rate_limit_ipv6_prefix = 56;
+    std::vector<std::string> rate_limit_exempt;  // validated CIDR prefixes or addresses
 };
 
 struct LogConfig {

@@ -15,8 +15,13 @@ const TsigKey* find_key_in(const std::vector<TsigKey>& keys, std::string_view na
 // log: {level, target}.
 void parse_log(const Field& field, LogConfig& out, Diagnostics& diag);
 
-// server: {listen, workers, udp-max-payload, tcp-idle-timeout, tcp-max-connections}.
+// server: {listen, workers, udp-max-payload, tcp-idle-timeout, tcp-max-connections} and the
+// traffic limits below.
 void parse_server(const Field& field, ServerConfig& out, Diagnostics& diag);
+
+// The traffic-limit keys of server: (tcp-max-connections-per-client, tcp-io-timeout,
+// rate-limit*), read from the mapping parse_server has checked.
+void parse_server_limits(const MapFields& map, ServerConfig& out, Diagnostics& diag);
 
 // keys: [{name, algorithm, secret}]; names must be unique (as TSIG names, case-insensitive).
 void parse_keys(const Field& field, std::vector<TsigKey>& out, Diagnostics& diag);

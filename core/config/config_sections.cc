@@ -92,9 +92,13 @@ void parse_log(const Field& field, LogConfig& out, Diagnostics& diag) {
 }
 
 void parse_server(const Field& field, ServerConfig& out, Diagnostics& diag) {
-    const MapFields map(
-        field.value, field.path, field.mark(),
-        {"listen", "workers", "udp-max-payload", "tcp-idle-timeout", "tcp-max-connections"}, diag);
+    const MapFields map(field.value, field.path, field.mark(),
+                        {"listen", "workers", "udp-max-payload", "tcp-idle-timeout",
+                         "tcp-max-connections", "tcp-max-connections-per-client", "tcp-io-timeout",
+                         "rate-limit", "rate-limit-slip", "rate-limit-table-size",
+                         "rate-limit-ipv4-prefix", "rate-limit-ipv6-prefix", "rate-limit-exempt"},
+                        diag);
+    parse_server_limits(map, out, diag);
     if (const Field* listen = map.find("listen")) {
         parse_listen(*listen, out, diag);
     }
