@@ -2,6 +2,7 @@
 BUILD      ?= build
 TEST_BUILD ?= build-test
 FUZZ_BUILD ?= build-fuzz
+DEB_BUILD  ?= build-deb
 FUZZ_SECONDS ?= 300
 FUZZ_SCRATCH ?= /tmp/tidal-fuzz
 JOBS       ?= $(shell nproc)
@@ -11,11 +12,13 @@ DEB_PACKAGES := build-essential cmake pkg-config clang-format \
   libldns-dev ldnsutils libuv1-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev \
   libyaml-cpp-dev libcli11-dev libsystemd-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev \
   bind9 bind9-dnsutils knot-dnsutils knot-dnssecutils knot python3 procps iproute2 \
-  clang libclang-rt-14-dev llvm-14
+  clang libclang-rt-14-dev llvm-14 systemd man-db
 # clang + libclang-rt-14-dev: libFuzzer and the sanitizers for the fuzz build (fuzz/README.md);
-# llvm-14: llvm-symbolizer, for readable stacks in crash reports.
+# llvm-14: llvm-symbolizer, for readable stacks in crash reports. systemd: systemd-analyze,
+# systemd-sysusers and systemd-tmpfiles for the unit tests of systemd/ (a minimal Debian image has
+# none of them); man-db: `man`, to check the man pages render.
 
-.PHONY: all deps build test run stop format format-check clean fuzz fuzz-build
+.PHONY: all deps build test run stop format format-check clean fuzz fuzz-build deb
 
 all: build
 
@@ -41,6 +44,13 @@ bench: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DTIDAL_TESTS=OFF -DTIDAL_BENCH=ON
 	cmake --build $(BUILD) -j $(JOBS)
 	bench/run.sh $(BUILD)
+
+# The Debian package (CPack, cmake/packaging.cmake): $(DEB_BUILD)/tidal_<version>_<arch>.deb,
+# for `apt install ./tidal_*.deb` on the hosts (docs/deploy.md).
+deb: deps
+	cmake -S . -B $(DEB_BUILD) -DCMAKE_BUILD_TYPE=Release -DTIDAL_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/usr
+	cmake --build $(DEB_BUILD) -j $(JOBS)
+	cd $(DEB_BUILD) && cpack -G DEB
 
 # Soak (issue 7 point 5): dnsperf at full rate for SOAK_MINUTES against a primary and a
 # secondary while edits flow (bench/soak.py, docs/benchmarks.md); never part of `make test`.
@@ -76,4 +86,4 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD) $(DEB_BUILD)

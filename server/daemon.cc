@@ -15,8 +15,8 @@
 #include "core/config/config_values.h"
 #include "core/snapshot/zone_set.h"
 #include "core/util/logging.h"
+#include "core/util/systemd_notify.h"
 #include "server/listen_sockets.h"
-#include "server/systemd_notify.h"
 
 namespace tidal::server {
 namespace {
@@ -130,10 +130,10 @@ int Daemon::run() {
     tick_.data = this;
     uv_timer_start(&tick_, &Daemon::on_tick, kRefreshIntervalMs, kRefreshIntervalMs);
     watch_store();
-    watchdog_usec_ = watchdog_interval_usec();
+    watchdog_usec_ = util::watchdog_interval_usec();
     spdlog::info("tidald {} listening on {} (UDP and TCP) with {} workers, {}", TIDAL_VERSION,
                  join_addresses(config_.server.listen), workers_.size(), status_text());
-    notify_ready(status_text());
+    util::notify_ready(status_text());
 
     uv_run(&loop_, UV_RUN_DEFAULT);
     uv_loop_close(&loop_);
@@ -245,7 +245,7 @@ void Daemon::stop() {
         return;
     }
     stopping_ = true;
-    notify_stopping();
+    util::notify_stopping();
     for (auto& worker : workers_) {
         worker->request_stop();
     }
@@ -260,13 +260,13 @@ void Daemon::stop() {
 }
 
 void Daemon::reload() {
-    notify_reloading();
+    util::notify_reloading();
     spdlog::info("SIGHUP: reloading {}", config_path_);
     auto next = config::load_config(config_path_);
     if (!next) {
         spdlog::error("reload failed, still running with the previous configuration: {}",
                       next.error().message);
-        notify_ready(status_text());
+        util::notify_ready(status_text());
         return;
     }
     setup_logging(next->log, "tidald");
@@ -276,14 +276,14 @@ void Daemon::reload() {
     warn_about_restart(config_.server, next->server);
     if (Status status = loader_->reconfigure(next.value()); !status) {
         spdlog::error("reload failed, still serving the previous zones: {}", status.message());
-        notify_ready(status_text());
+        util::notify_ready(status_text());
         return;
     }
     // Sockets and workers keep the settings they started with (see warn_about_restart).
     next->server = config_.server;
     config_ = std::move(next.value());
     spdlog::info("reloaded {}: {}", config_path_, status_text());
-    notify_ready(status_text());
+    util::notify_ready(status_text());
 }
 
 void Daemon::refresh_zones() {
@@ -302,7 +302,7 @@ void Daemon::refresh_zones() {
     }
     if (refreshed.value()) {
         spdlog::debug("zones changed: {}", status_text());
-        notify_status(status_text());
+        util::notify_status(status_text());
     }
 }
 
@@ -314,7 +314,7 @@ void Daemon::send_watchdog() {
     const uint64_t now = uv_now(&loop_);
     if (now - last_watchdog_ms_ >= watchdog_usec_ / 2000) {
         last_watchdog_ms_ = now;
-        notify_watchdog();
+        util::notify_watchdog();
     }
 }
 

@@ -1,10 +1,11 @@
 // SyncDaemon: wiring of the loop, the control socket and the zone objects.
 #include "zone-sync/sync_daemon.h"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +16,8 @@
 #include "core/config/config_permissions.h"
 #include "core/control/control_message.h"
 #include "core/dns/name.h"
+#include "core/store/schema.h"
+#include "core/util/systemd_notify.h"
 #include "core/util/wall_clock.h"
 
 namespace tidal::sync {
@@ -110,6 +113,7 @@ Status SyncDaemon::build_zones() {
             request.journal = store::JournalLimits{zone.journal_max_changes, zone.journal_max_size};
             auto secondary = std::make_unique<SecondaryZone>(&loop_, std::move(request));
             secondary->on_changed = [this](const std::string& apex) {
+                transfer_applied(apex);
                 if (auto it = notifiers_.find(apex); it != notifiers_.end()) {
                     it->second->changed();  // chained secondaries hear at once
                 }
@@ -126,13 +130,11 @@ Status SyncDaemon::build_zones() {
     for (auto& [apex, secondary] : secondaries_) {
         secondary->start();
     }
-    // Serials as they are now; every zone with notify targets tells them once at start (as
-    // BIND and Knot do when they load a zone): a secondary may have missed changes meanwhile.
+    // The next poll_store() sees every zone of the store as new: each one with notify targets
+    // tells them once at start (as BIND and Knot do when they load a zone: a secondary may have
+    // missed changes meanwhile), and so does a zone that appears in the store later.
     serials_.clear();
     data_version_ = 0;
-    for (auto& [apex, notifier] : notifiers_) {
-        notifier->changed();
-    }
     spdlog::info("tidal-sync {} replicating {} secondary zones, notifying for {} zones",
                  TIDAL_VERSION, secondaries_.size(), notifiers_.size());
     return Status::success();
@@ -190,16 +192,20 @@ int SyncDaemon::run() {
     }
     // systemd's watchdog (WatchdogSec=): a keep-alive at half the interval, from this loop, so
     // a stuck loop is noticed.
-    uint64_t watchdog_usec = 0;
-    if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+    if (const uint64_t watchdog_usec = util::watchdog_interval_usec(); watchdog_usec > 0) {
         uv_timer_init(&loop_, &watchdog_timer_);
         watchdog_timer_.data = this;
         const uint64_t every_ms = std::max<uint64_t>(watchdog_usec / 2000, 1);
         uv_timer_start(
-            &watchdog_timer_, [](uv_timer_t*) { sd_notify(0, "WATCHDOG=1"); }, every_ms, every_ms);
+            &watchdog_timer_, [](uv_timer_t*) { util::notify_watchdog(); }, every_ms, every_ms);
         watchdog_active_ = true;
     }
-    sd_notifyf(0, "READY=1\nSTATUS=replicating %zu secondary zones", secondaries_.size());
+    // Ready once the configuration is loaded, the zone timers run and the store has been read
+    // (its zones and serials, the journal bounds applied): `systemctl start` returns after that.
+    poll_store();
+    status_sent_ = status_text();
+    spdlog::info("tidal-sync ready: {}", status_sent_);
+    util::notify_ready(status_sent_);
     uv_run(&loop_, UV_RUN_DEFAULT);
     reader_.reset();
     uv_loop_close(&loop_);
@@ -219,8 +225,12 @@ void SyncDaemon::stop() {
     if (stopping_) {
         return;
     }
+    if (reloading_) {
+        stop_after_close_ = true;  // the zones are closing already; stop once they are closed
+        return;
+    }
     stopping_ = true;
-    sd_notify(0, "STOPPING=1");
+    util::notify_stopping();
     spdlog::info("tidal-sync stopping");
     uv_timer_stop(&poll_timer_);
     uv_poll_stop(&control_poll_);
@@ -238,12 +248,20 @@ void SyncDaemon::stop() {
 }
 
 void SyncDaemon::reload() {
-    sd_notify(0, "RELOADING=1");
+    if (stopping_) {
+        return;
+    }
+    if (reloading_) {
+        reload_again_ = true;  // read the file again once this reload is done
+        return;
+    }
+    util::notify_reloading();
     auto fresh = config::load_config(config_path_);
     if (!fresh) {
         spdlog::error("reload refused, keeping the running configuration: {}",
                       fresh.error().message);
-        sd_notify(0, "READY=1");
+        status_sent_ = status_text();
+        util::notify_ready(status_sent_);
         return;
     }
     if (const auto exposure = config::secrets_exposure_warning(fresh.value())) {
@@ -255,15 +273,64 @@ void SyncDaemon::reload() {
         fresh->database = config_.database;
     }
     config_ = std::move(fresh.value());
+    reloading_ = true;
     close_zones([this]() {
+        reloading_ = false;
+        if (stop_after_close_) {
+            stop();  // a SIGTERM came meanwhile: nothing to rebuild
+            return;
+        }
         if (Status built = build_zones(); !built) {
             spdlog::error("reload: {}", built.message());
         }
-        for (const auto& [apex, serial] : serials_) {
-            apply_journal_limits(apex);  // the bounds may have changed
+        poll_store();  // every zone new again: journal bounds (they may have changed), NOTIFYs
+        status_sent_ = status_text();
+        spdlog::info("reloaded {}: {}", config_path_, status_sent_);
+        util::notify_ready(status_sent_);
+        if (reload_again_) {
+            reload_again_ = false;
+            reload();
         }
-        sd_notify(0, "READY=1");
     });
+}
+
+std::string SyncDaemon::status_text() const {
+    const size_t secondaries = secondaries_.size();
+    const size_t notifying = notifiers_.size();
+    std::string text =
+        fmt::format("replicating {} secondary zone{}, notifying for {} zone{}; ", secondaries,
+                    secondaries == 1 ? "" : "s", notifying, notifying == 1 ? "" : "s");
+    if (!store_problem_.empty()) {
+        text += store_problem_;
+    } else {
+        text += fmt::format("{} zone{} in the store", store_zones_, store_zones_ == 1 ? "" : "s");
+    }
+    if (!last_transfer_.empty()) {
+        text += "; last transfer in: " + last_transfer_;
+    }
+    return text;
+}
+
+void SyncDaemon::update_status() {
+    if (stopping_ || reloading_) {
+        return;  // STATUS=stopping / reloading stays until READY=1 says otherwise
+    }
+    std::string text = status_text();
+    if (text != status_sent_) {
+        status_sent_ = std::move(text);
+        util::notify_status(status_sent_);
+    }
+}
+
+void SyncDaemon::transfer_applied(const std::string& apex) {
+    poll_store();  // the serial the transfer committed
+    const auto serial = serials_.find(apex);
+    const std::time_t now = std::time(nullptr);
+    last_transfer_ =
+        fmt::format("{} serial {} at {:%H:%M:%S} UTC", dns::name_to_text(apex),
+                    serial == serials_.end() ? std::string("?") : std::to_string(serial->second),
+                    fmt::gmtime(now));
+    update_status();
 }
 
 void SyncDaemon::on_poll_timer(uv_timer_t* timer) {
@@ -276,14 +343,25 @@ void SyncDaemon::poll_store() {
     if (!reader_) {
         std::error_code ignored;
         if (!std::filesystem::exists(config_.database, ignored)) {
+            store_problem_ = "no zone store yet at " + config_.database;
+            update_status();
             return;
         }
         auto opened = store::ZoneStore::open(config_.database, store::ZoneStore::Mode::ReadOnly);
         if (!opened) {
-            spdlog::warn("{}", opened.error().message);
+            // Another process creating or migrating the store passes through every schema
+            // version: that is a wait, not a problem worth a warning each step.
+            const bool migrating =
+                opened.error().message.find(store::kAwaitingMigration) != std::string::npos;
+            if (store_problem_ != opened.error().message && !migrating) {
+                spdlog::warn("{}", opened.error().message);  // once per distinct cause
+            }
+            store_problem_ = opened.error().message;
+            update_status();
             return;
         }
         reader_ = std::move(opened.value());
+        store_problem_.clear();
     }
     auto version = reader_->data_version();
     if (!version || (version.value() == data_version_ && data_version_ != 0)) {
@@ -299,12 +377,17 @@ void SyncDaemon::poll_store() {
         if (seen == serials_.end()) {
             apply_journal_limits(zone.name);  // a zone new to us (or we just started)
         }
+        // NOTIFY (RFC 1996 §3.1) for a zone new to the store (imported, created, or all of
+        // them at start) and for every new serial.
         auto notifier = notifiers_.find(zone.name);
-        if (notifier != notifiers_.end() && seen != serials_.end() && seen->second != zone.serial) {
+        if (notifier != notifiers_.end() &&
+            (seen == serials_.end() || seen->second != zone.serial)) {
             notifier->second->changed();
         }
         serials_[zone.name] = zone.serial;
     }
+    store_zones_ = zones->size();
+    update_status();
 }
 
 void SyncDaemon::apply_journal_limits(const std::string& apex) {

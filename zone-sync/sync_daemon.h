@@ -49,6 +49,13 @@ class SyncDaemon {
     void handle_control_message(const std::string& text);
     void reload();
     void stop();
+    // One line for systemd's STATUS= (`systemctl status tidal-sync`): what is replicated, what
+    // the store holds, the last transfer in.
+    std::string status_text() const;
+    // Sends STATUS= when the line changed since the last one sent.
+    void update_status();
+    // A transfer into `apex` was applied: remembered for the status line.
+    void transfer_applied(const std::string& apex);
 
     std::string config_path_;
     config::Config config_;
@@ -68,7 +75,14 @@ class SyncDaemon {
     std::map<std::string, std::unique_ptr<NotifySender>> notifiers_;
     std::unique_ptr<PeerRecorder> peers_;  // transfers tidald served, for tidalctl status
     int closing_zones_ = 0;
+    bool reloading_ = false;         // zones are being closed and rebuilt
+    bool reload_again_ = false;      // a SIGHUP came during a reload
+    bool stop_after_close_ = false;  // a SIGTERM came during a reload
     bool stopping_ = false;
+    size_t store_zones_ = 0;     // zones in the store at the last poll
+    std::string store_problem_;  // why the store could not be read, empty when it could
+    std::string last_transfer_;  // "example.com. serial 7 at 09:58:01 UTC", empty before one
+    std::string status_sent_;    // the last STATUS= line sent
 };
 
 }  // namespace tidal::sync

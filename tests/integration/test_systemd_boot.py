@@ -13,11 +13,15 @@ What it checks, inside the booted container (private network, loopback only):
   file:line in the journal;
 - the journal holds tidald's own lines (SYSLOG_IDENTIFIER=tidald, priorities from spdlog);
 - with WatchdogSec=2s (a drop-in) the service stays up: tidald sends WATCHDOG=1 in time;
-- `systemd-analyze security` on the running system rates tidald.service 1.5 or lower;
-- tidal-sync.service: ready with a STATUS= line, no capability, reloads, and keeps the watchdog
-  fed (WatchdogSec=2s drop-in); the first placeholder binary, which said replication is not
-  implemented and exited 1, is accepted as such;
-- `systemctl stop` ends tidald with status 0; `dpkg -r` and `dpkg -P` remove it cleanly.
+- `systemd-analyze security` on the running system rates tidald.service and tidal-sync.service
+  1.5 or lower;
+- tidal-sync.service, enabled and started by the package as well: ready with a STATUS= line
+  that counts the zones in the store, no capability at all, `systemctl reload` good (RELOADING=1,
+  READY=1, "reloaded" in its journal) and broken (refused by ExecReload's check, the daemon
+  untouched), and the watchdog kept fed (WatchdogSec=2s drop-in, no restart);
+- `systemctl stop` ends tidal-sync and tidald with status 0; installing again restarts both;
+  `dpkg -r` and `dpkg -P` remove it cleanly.
+Containers and caches: tests/lib/nspawn.py.
 
 Environment:
   TIDAL_SYSTEMD_BOOT_TEST=1   run at all
@@ -35,7 +39,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,17 +46,13 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from lib import paths, process  # noqa: E402
+from lib import nspawn, paths, process  # noqa: E402
+from lib.nspawn import describe  # noqa: E402
 
 ENABLED = os.environ.get("TIDAL_SYSTEMD_BOOT_TEST") == "1"
-ROOT_CACHE = os.environ.get("TIDAL_BOOT_ROOT_CACHE", "/var/tmp/tidal-boot-bookworm")
-BUILD_DIR = os.environ.get("TIDAL_BOOT_BUILD_DIR", "/var/tmp/tidal-boot-build")
-MIRROR = os.environ.get("TIDAL_BOOT_MIRROR", "http://deb.debian.org/debian")
-BASE_PACKAGES = "systemd,systemd-sysv,dbus,bind9-dnsutils"
 ZONE = "example.test."
 ABSENT_ZONE = "absent.test."
 MAX_EXPOSURE = 1.5
-CONTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 GOOD_CONFIG = """\
 database: /var/lib/tidal/tidal.db
@@ -69,171 +68,27 @@ zones:
 BROKEN_CONFIG = GOOD_CONFIG + "surprise: yes\n"  # an unknown key on line 10
 
 
-def run(argv, timeout=600, env=None, cwd=None):
-    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          timeout=timeout, env=env, cwd=cwd, stdin=subprocess.DEVNULL)
-
-
-def describe(done):
-    return "$ %s\nexit %d\n%s%s" % (" ".join(done.args), done.returncode, done.stdout,
-                                    done.stderr)
-
-
-def checked(argv, timeout=600, **kwargs):
-    done = run(argv, timeout=timeout, **kwargs)
-    if done.returncode != 0:
-        raise AssertionError(describe(done))
-    return done
-
-
-def ensure_root_cache():
-    """The debootstrapped root, made once. Raises with the reason when it cannot be made."""
-    marker = os.path.join(ROOT_CACHE, ".tidal-complete")
-    if os.path.exists(marker):
-        return ROOT_CACHE
-    if shutil.which("debootstrap") is None:
-        raise AssertionError("debootstrap is missing (apt-get install debootstrap), and there "
-                             "is no prepared root in %s" % ROOT_CACHE)
-    partial = ROOT_CACHE + ".partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    sys.stderr.write("debootstrap bookworm into %s (once)\n" % partial)
-    checked(["debootstrap", "--variant=minbase", "--include=" + BASE_PACKAGES, "bookworm",
-             partial, MIRROR], timeout=1800)
-    shutil.rmtree(ROOT_CACHE, ignore_errors=True)
-    os.rename(partial, ROOT_CACHE)
-    open(marker, "w").close()
-    return ROOT_CACHE
-
-
-def ensure_package():
-    """The .deb to test: TIDAL_BOOT_DEB, else a Release build of this tree packaged by CPack."""
-    given = os.environ.get("TIDAL_BOOT_DEB")
-    if given:
-        if not os.path.isfile(given):
-            raise AssertionError("TIDAL_BOOT_DEB=%s does not exist" % given)
-        return given
-    source = paths.SOURCE_DIR
-    sys.stderr.write("Release build of %s in %s\n" % (source, BUILD_DIR))
-    checked(["cmake", "-S", source, "-B", BUILD_DIR, "-DCMAKE_BUILD_TYPE=Release",
-             "-DTIDAL_TESTS=OFF", "-DCMAKE_INSTALL_PREFIX=/usr"])
-    checked(["cmake", "--build", BUILD_DIR, "-j", str(os.cpu_count() or 2)], timeout=3600)
-    out = os.path.join(BUILD_DIR, "deb")
-    shutil.rmtree(out, ignore_errors=True)
-    checked(["cpack", "-G", "DEB", "--config", os.path.join(BUILD_DIR, "CPackConfig.cmake"),
-             "-B", out], timeout=1200)
-    debs = [n for n in os.listdir(out) if n.endswith(".deb")]
-    if len(debs) != 1:
-        raise AssertionError("cpack made %r" % debs)
-    return os.path.join(out, debs[0])
-
-
-class Container:
-    """A copy of the cached root, booted with systemd-nspawn; commands run in it via nsenter."""
-
-    def __init__(self, workdir, name):
-        self.workdir = workdir
-        self.name = name
-        self.root = os.path.join(workdir, "root")
-        self.log_path = os.path.join(workdir, "nspawn.log")
-        self.proc = None
-        self.leader = None
-
-    def nspawn(self, *extra):
-        return ["systemd-nspawn", "--quiet", "--directory=" + self.root, "--register=no",
-                "--keep-unit", "--machine=" + self.name] + list(extra)
-
-    def prepare(self, cache, deb):
-        checked(["cp", "-a", "--reflink=auto", cache, self.root], timeout=600)
-        # The package's dependencies from the Debian archive, before booting (the booted
-        # container has a private network with loopback only).
-        depends = checked(["dpkg-deb", "-f", deb, "Depends"]).stdout.strip()
-        for argv in (["apt-get", "update", "-q"],
-                     ["apt-get", "satisfy", "-y", "-q", "--no-install-recommends", depends]):
-            done = run(self.nspawn("--pipe", "--setenv=DEBIAN_FRONTEND=noninteractive",
-                                   "--resolv-conf=copy-host") + argv, timeout=900)
-            if done.returncode != 0:
-                raise AssertionError("in the container: " + describe(done))
-        shutil.copy(deb, os.path.join(self.root, "srv/tidal.deb"))
-        shutil.copy(paths.zone_path("example.test.zone"),
-                    os.path.join(self.root, "srv/example.test.zone"))
-
-    def boot(self, timeout=120):
-        self.proc = process.ManagedProcess(
-            self.nspawn("--boot", "--private-network", "--console=pipe"), self.log_path)
-        # The container's init is nspawn's child.
-        deadline = time.monotonic() + timeout
-        while self.leader is None and time.monotonic() < deadline:
-            if not self.proc.alive():
-                raise AssertionError("systemd-nspawn exited:\n" + self.proc.log_text())
-            self.leader = self.find_leader()
-            time.sleep(0.2)
-        if self.leader is None:
-            raise AssertionError("no init process under systemd-nspawn")
-        # Until systemd inside has its private socket, systemctl cannot ask it anything.
-        state = None
-        while time.monotonic() < deadline:
-            left = max(1.0, deadline - time.monotonic())
-            state = self.run(["systemctl", "is-system-running", "--wait"], timeout=left)
-            if state.stdout.strip() not in ("", "offline", "unknown"):
-                break
-            time.sleep(0.2)
-        if state is None or state.stdout.strip() != "running":
-            failed = self.run(["systemctl", "--failed", "--no-pager"])
-            raise AssertionError("the container booted %r:\n%s" % (
-                state.stdout.strip() if state else None, failed.stdout))
-
-    def find_leader(self):
-        try:
-            with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
-                children = f.read().split()
-        except OSError:
-            return None
-        for child in children:
-            try:
-                with open("/proc/%s/comm" % child) as f:
-                    if f.read().strip() == "systemd":
-                        return int(child)
-            except OSError:
-                continue
-        return None
-
-    def run(self, argv, timeout=120):
-        """argv inside the container, as root, with a clean environment."""
-        return run(["nsenter", "--target", str(self.leader), "--all", "--",
-                    "/usr/bin/env", "-i", "PATH=" + CONTAINER_PATH, "LANG=C.UTF-8",
-                    "SYSTEMD_PAGER=", "SYSTEMD_COLORS=0"] + list(argv), timeout=timeout)
-
-    def write(self, path, text):
-        with open(os.path.join(self.root, path.lstrip("/")), "w") as f:
-            f.write(text)
-
-    def shutdown(self):
-        if self.proc is None:
-            return
-        if self.leader is not None and self.proc.alive():
-            run(["nsenter", "--target", str(self.leader), "--all", "--", "systemctl",
-                 "poweroff"], timeout=30)
-            process.wait_until(lambda: not self.proc.alive(), 60, interval=0.2)
-        self.proc.stop(timeout=30)  # SIGTERM (nspawn halts the container), then SIGKILL
-
-
 @unittest.skipUnless(ENABLED, "set TIDAL_SYSTEMD_BOOT_TEST=1 to boot the package under "
                      "systemd-nspawn (root, systemd-container, debootstrap or a prepared root)")
 class SystemdBootTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if os.geteuid() != 0:
-            raise AssertionError("TIDAL_SYSTEMD_BOOT_TEST=1 needs root (systemd-nspawn)")
-        for tool in ("systemd-nspawn", "nsenter", "dpkg-deb", "cp"):
-            if shutil.which(tool) is None:
-                raise AssertionError("%s is missing (systemd-container, util-linux)" % tool)
-        cls.deb = ensure_package()
-        cache = ensure_root_cache()
+        missing = nspawn.missing_tools()
+        if missing:
+            raise AssertionError("TIDAL_SYSTEMD_BOOT_TEST=1 needs: %s (systemd-container, "
+                                 "util-linux, dpkg)" % ", ".join(missing))
+        cls.deb = nspawn.ensure_package()
+        cache = nspawn.ensure_root_cache()
         cls.workdir = tempfile.mkdtemp(prefix="tidal-boot-", dir="/var/tmp")
         cls.keep = False
-        cls.container = Container(cls.workdir, "tidal-boot-%d" % os.getpid())
+        root = os.path.join(cls.workdir, "root")
+        name = "tidal-boot-%d" % os.getpid()
+        cls.container = nspawn.Container(root, name, os.path.join(cls.workdir, "nspawn.log"))
         try:
-            cls.container.prepare(cache, cls.deb)
+            nspawn.prepare_root(cache, cls.deb, root, name)
+            shutil.copy(cls.deb, os.path.join(root, "srv/tidal.deb"))
+            shutil.copy(paths.zone_path("example.test.zone"),
+                        os.path.join(root, "srv/example.test.zone"))
             cls.container.boot()
         except BaseException:
             cls.container.shutdown()
@@ -297,12 +152,13 @@ class SystemdBootTest(unittest.TestCase):
     def test_package_lifecycle(self):
         # 1. Installation starts tidald.
         self.inside("dpkg", "-i", "/srv/tidal.deb", timeout=300)
-        self.assertEqual(self.inside("systemctl", "is-enabled", "tidald.service").stdout.strip(),
-                         "enabled")
-        self.assertTrue(process.wait_until(
-            lambda: self.inside("systemctl", "is-active", "tidald", ok=False).stdout.strip()
-            == "active", 20, interval=0.2), self.inside("systemctl", "status", "tidald",
-                                                        ok=False).stdout)
+        for unit in ("tidald", "tidal-sync"):
+            self.assertEqual(self.inside("systemctl", "is-enabled", unit + ".service")
+                             .stdout.strip(), "enabled", unit)
+            self.assertTrue(process.wait_until(
+                lambda: self.inside("systemctl", "is-active", unit, ok=False).stdout.strip()
+                == "active", 20, interval=0.2), self.inside("systemctl", "status", unit,
+                                                            ok=False).stdout)
         failed = self.inside("systemctl", "list-units", "--failed", "--plain", "--no-legend")
         self.assertEqual(failed.stdout.strip(), "", "units failed after dpkg -i")
         passwd = self.inside("getent", "passwd", "tidal").stdout.split(":")
@@ -397,41 +253,75 @@ class SystemdBootTest(unittest.TestCase):
         self.assertLessEqual(float(m.group(1)), MAX_EXPOSURE, done.stdout)
         sys.stderr.write("booted: tidald.service exposure %s\n" % m.group(1))
 
-        # 8. tidal-sync.service: ready, no capability at all, reload, watchdog kept fed.
+        # 8. tidal-sync.service: ready (after reading the store: it counts the zone imported
+        # above), no capability at all, reload good and broken, watchdog kept fed.
+        self.inside("systemctl", "restart", "tidal-sync", timeout=60)
+        state = self.show("tidal-sync", "ActiveState", "SubState", "MainPID", "StatusText",
+                          "Type", "NotifyAccess")
+        self.assertEqual((state["ActiveState"], state["SubState"]), ("active", "running"),
+                         self.inside("systemctl", "status", "tidal-sync", ok=False).stdout)
+        self.assertEqual((state["Type"], state["NotifyAccess"]), ("notify", "main"))
+        self.assertRegex(state["StatusText"],
+                         r"^replicating 0 secondary zones, notifying for 0 zones; "
+                         r"1 zone in the store")
+        fields = dict(re.findall(r"^(\w+):\s*(.*)$", self.inside(
+            "cat", "/proc/%s/status" % state["MainPID"]).stdout, re.M))
+        self.assertEqual(fields["Uid"].split()[0], uid)
+        self.assertEqual((int(fields["CapEff"], 16), int(fields["CapBnd"], 16)), (0, 0))
+        self.assertEqual((fields["NoNewPrivs"], fields["Seccomp"]), ("1", "2"))
+        # Its journal: own identifier, the ready line.
         cursor = self.cursor()
-        self.inside("systemctl", "start", "tidal-sync", ok=False, timeout=60)
-        time.sleep(1)
-        state = self.show("tidal-sync", "ActiveState", "ExecMainStatus", "Result", "MainPID",
-                          "StatusText")
-        messages = " ".join(e.get("MESSAGE", "") for e in self.journal("tidal-sync", cursor))
-        if "not implemented" in messages:
-            # The placeholder of the first versions: it ran in its sandbox and said so.
-            sys.stderr.write("tidal-sync: %s (replication not implemented yet)\n" % state)
-            self.assertEqual(state["ExecMainStatus"], "1")
-        else:
-            self.assertEqual(state["ActiveState"], "active", messages)
-            self.assertNotEqual(state["StatusText"], "", "tidal-sync sent no STATUS=")
-            fields = dict(re.findall(r"^(\w+):\s*(.*)$", self.inside(
-                "cat", "/proc/%s/status" % state["MainPID"]).stdout, re.M))
-            self.assertEqual((int(fields["CapEff"], 16), int(fields["CapBnd"], 16)), (0, 0))
-            self.assertEqual((fields["NoNewPrivs"], fields["Seccomp"]), ("1", "2"))
-            self.inside("systemctl", "reload", "tidal-sync")
-            self.assertEqual(self.show("tidal-sync", "ActiveState")["ActiveState"], "active")
-            self.inside("mkdir", "-p", "/etc/systemd/system/tidal-sync.service.d")
-            self.container.write("/etc/systemd/system/tidal-sync.service.d/watchdog.conf",
-                                 "[Service]\nWatchdogSec=2s\n")
-            self.inside("systemctl", "daemon-reload")
-            self.inside("systemctl", "restart", "tidal-sync")
-            first = self.show("tidal-sync", "MainPID", "NRestarts")
-            time.sleep(6)
-            later = self.show("tidal-sync", "MainPID", "NRestarts", "ActiveState")
-            self.assertEqual((later["ActiveState"], later["MainPID"], later["NRestarts"]),
-                             ("active", first["MainPID"], first["NRestarts"]),
-                             "tidal-sync does not send WATCHDOG=1 within WatchdogSec")
-            self.inside("rm", "-rf", "/etc/systemd/system/tidal-sync.service.d")
-            self.inside("systemctl", "daemon-reload")
-        self.inside("systemctl", "stop", "tidal-sync", ok=False)
-        self.inside("systemctl", "reset-failed", "tidal-sync", ok=False)
+        self.inside("systemctl", "reload", "tidal-sync")
+        entry = None
+        for _ in range(50):
+            found = [e for e in self.journal("tidal-sync", cursor)
+                     if e.get("MESSAGE", "").startswith("reloaded /etc/tidal/tidal.yaml")]
+            if found:
+                entry = found[0]
+                break
+            time.sleep(0.2)
+        self.assertIsNotNone(entry, "no 'reloaded' line from tidal-sync after systemctl reload")
+        self.assertEqual(entry.get("SYSLOG_IDENTIFIER"), "tidal-sync")
+        self.assertEqual(entry.get("_PID"), state["MainPID"])
+        after = self.show("tidal-sync", "ActiveState", "MainPID", "StatusText")
+        self.assertEqual((after["ActiveState"], after["MainPID"]), ("active", state["MainPID"]))
+        self.assertNotEqual(after["StatusText"], "reloading", "no READY=1 after the reload")
+        # A broken file: ExecReload's check fails, the daemon keeps its configuration.
+        self.container.write("/etc/tidal/tidal.yaml", BROKEN_CONFIG)
+        done = self.inside("systemctl", "reload", "tidal-sync", ok=False)
+        self.assertNotEqual(done.returncode, 0, "tidal-sync reload with a broken file succeeded")
+        self.assertEqual(self.show("tidal-sync", "ActiveState", "MainPID"),
+                         {"ActiveState": "active", "MainPID": state["MainPID"]})
+        self.container.write("/etc/tidal/tidal.yaml", GOOD_CONFIG)
+        # The watchdog: WatchdogSec=2s, no restart in 6 s, keep-alives seen by systemd.
+        self.inside("mkdir", "-p", "/etc/systemd/system/tidal-sync.service.d")
+        self.container.write("/etc/systemd/system/tidal-sync.service.d/watchdog.conf",
+                             "[Service]\nWatchdogSec=2s\n")
+        self.inside("systemctl", "daemon-reload")
+        self.inside("systemctl", "restart", "tidal-sync")
+        first = self.show("tidal-sync", "MainPID", "NRestarts", "WatchdogTimestampMonotonic")
+        time.sleep(6)
+        later = self.show("tidal-sync", "MainPID", "NRestarts", "ActiveState", "WatchdogUSec",
+                          "WatchdogTimestampMonotonic")
+        self.assertEqual(later["WatchdogUSec"], "2s")
+        self.assertEqual((later["ActiveState"], later["MainPID"], later["NRestarts"]),
+                         ("active", first["MainPID"], first["NRestarts"]),
+                         "tidal-sync does not send WATCHDOG=1 within WatchdogSec")
+        self.assertGreater(int(later["WatchdogTimestampMonotonic"]),
+                           int(first["WatchdogTimestampMonotonic"]))
+        self.inside("rm", "-rf", "/etc/systemd/system/tidal-sync.service.d")
+        self.inside("systemctl", "daemon-reload")
+        done = self.inside("systemd-analyze", "security", "--no-pager", "tidal-sync.service")
+        m = re.search(r"Overall exposure level for tidal-sync\.service: (\d+\.\d)", done.stdout)
+        self.assertIsNotNone(m, done.stdout)
+        self.assertLessEqual(float(m.group(1)), MAX_EXPOSURE, done.stdout)
+        sys.stderr.write("booted: tidal-sync.service exposure %s\n" % m.group(1))
+        # SIGTERM: a clean stop, status 0.
+        self.inside("systemctl", "stop", "tidal-sync")
+        stopped = self.show("tidal-sync", "ActiveState", "Result", "ExecMainStatus")
+        self.assertEqual((stopped["ActiveState"], stopped["Result"], stopped["ExecMainStatus"]),
+                         ("inactive", "success", "0"))
+        self.inside("systemctl", "start", "tidal-sync")
 
         # 9. Stop, then remove and purge the package.
         self.inside("systemctl", "stop", "tidald")
@@ -442,16 +332,18 @@ class SystemdBootTest(unittest.TestCase):
         self.wait_rcode(ZONE, "NOERROR")
         self.inside("rm", "-rf", "/etc/systemd/system/tidald.service.d")
         # Installing again (an upgrade): tidald restarted, the edited conffile kept.
-        before = self.show("tidald", "MainPID")["MainPID"]
+        before = {u: self.show(u, "MainPID")["MainPID"] for u in ("tidald", "tidal-sync")}
         self.inside("dpkg", "-i", "/srv/tidal.deb", timeout=300)
-        after = self.show("tidald", "MainPID", "ActiveState")
-        self.assertEqual(after["ActiveState"], "active")
-        self.assertNotEqual(after["MainPID"], before, "an upgrade should restart tidald")
+        for unit in ("tidald", "tidal-sync"):
+            after = self.show(unit, "MainPID", "ActiveState")
+            self.assertEqual(after["ActiveState"], "active", unit)
+            self.assertNotEqual(after["MainPID"], before[unit], "an upgrade should restart " + unit)
         self.assertIn(ABSENT_ZONE, self.inside("cat", "/etc/tidal/tidal.yaml").stdout)
         self.wait_rcode(ZONE, "NOERROR")
         self.inside("dpkg", "-r", "tidal", timeout=300)
-        self.assertNotEqual(self.inside("systemctl", "is-active", "tidald", ok=False)
-                            .stdout.strip(), "active")
+        for unit in ("tidald", "tidal-sync"):
+            self.assertNotEqual(self.inside("systemctl", "is-active", unit, ok=False)
+                                .stdout.strip(), "active", unit)
         self.assertIsNone(self.dig(ZONE)[0], "something still answers after dpkg -r")
         self.inside("dpkg", "-P", "tidal", timeout=300)
         # The zone store is the operator's data: a purge keeps it.

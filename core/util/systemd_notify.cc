@@ -1,5 +1,5 @@
-// Thin wrappers over libsystemd's sd_notify for the messages tidald sends.
-#include "server/systemd_notify.h"
+// Thin wrappers over libsystemd's sd_notify for the messages tidald and tidal-sync send.
+#include "core/util/systemd_notify.h"
 
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace tidal::server {
+namespace tidal::util {
 namespace {
 
 void send(const std::string& message) {
@@ -48,4 +48,4 @@ uint64_t watchdog_interval_usec() {
     return sd_watchdog_enabled(0, &usec) > 0 ? usec : 0;
 }
 
-}  // namespace tidal::server
+}  // namespace tidal::util
