@@ -147,7 +147,9 @@ Status check_identity(sqlite3* db, int64_t version, int64_t application_id) {
     return Status::success();
 }
 
-Status run_step(sqlite3* db, int step) {
+// Every missing step in ONE write transaction, so a reader in another process sees either the old
+// schema or the current one, never a half-built store.
+Status run_steps(sqlite3* db) {
     auto txn = Transaction::begin(db, Transaction::Kind::Write, "schema migration");
     if (!txn) {
         return txn.error();
@@ -165,18 +167,21 @@ Status run_step(sqlite3* db, int step) {
     if (!identity) {
         return identity;
     }
-    if (version.value() >= step) {
+    if (version.value() >= current_schema_version()) {
         return Status::success();  // already done by someone else; the transaction rolls back
     }
-    const std::string operation = "schema migration to version " + std::to_string(step);
-    Status status = exec_sql(db, kMigrations[static_cast<size_t>(step - 1)], operation);
-    if (!status) {
-        return status;
+    for (int step = int(version.value()) + 1; step <= current_schema_version(); ++step) {
+        const std::string operation = "schema migration to version " + std::to_string(step);
+        Status status = exec_sql(db, kMigrations[static_cast<size_t>(step - 1)], operation);
+        if (!status) {
+            return status;
+        }
     }
     // PRAGMA values cannot be bound; these are integers we format ourselves.
-    const std::string pragmas = "PRAGMA user_version = " + std::to_string(step) +
-                                "; PRAGMA application_id = " + std::to_string(kApplicationId);
-    status = exec_sql(db, pragmas.c_str(), operation);
+    const std::string pragmas =
+        "PRAGMA user_version = " + std::to_string(current_schema_version()) +
+        "; PRAGMA application_id = " + std::to_string(kApplicationId);
+    Status status = exec_sql(db, pragmas.c_str(), "schema migration");
     if (!status) {
         return status;
     }
@@ -198,13 +203,7 @@ Status migrate_schema(sqlite3* db) {
     if (version.value() == current_schema_version()) {
         return check_schema(db);
     }
-    for (int step = 1; step <= current_schema_version(); ++step) {
-        Status status = run_step(db, step);
-        if (!status) {
-            return status;
-        }
-    }
-    return Status::success();
+    return run_steps(db);
 }
 
 Status check_schema(sqlite3* db) {
