@@ -87,7 +87,7 @@ class ZoneSnapshot {
     // The node record i of set points at: a node number, kNoNode (outside the zone) or
     // kResolveByName. Only for sets with has_targets.
     uint32_t target(const RRset& set, size_t i) const {
-        return reinterpret_cast<const uint32_t*>(set.rdata)[i - set.count];
+        return (reinterpret_cast<const uint32_t*>(set.rdata) - set.count)[i];
     }
     // The node that answers for target name (lowercased wire): the name's own live node, else
     // the wildcard of its closest encloser (RFC 4592 §3.3.1); kNoNode when neither exists or the
