@@ -12,13 +12,22 @@
 namespace tidal::snapshot {
 
 // Snapshot data (names, RRset arrays, rdata) lives here and is addressed by plain pointers. A copy
-// shares every block, whose contents never change once written, and allocates into new blocks of
-// its own: a snapshot derived from another one adds only what its change needs.
+// shares every block; what is written never changes, and a copy only appends after what its
+// original allocated: a snapshot derived from another one adds only what its change needs.
 class BlockArena {
   public:
     explicit BlockArena(size_t block_size = size_t(1) << 20) : block_size_(block_size) {}
+    // Shares other's blocks and goes on allocating after other's last allocation: snapshots are
+    // derived in a line (each from the one published last), and nothing that other or anything
+    // derived earlier points at lies past that point, so a commit's few hundred octets do not
+    // each start a block of their own. A derived snapshot that is abandoned leaves unused
+    // octets behind, which the next one overwrites.
     BlockArena(const BlockArena& other)
-        : blocks_(other.blocks_), block_size_(other.block_size_), bytes_(other.bytes_) {}
+        : blocks_(other.blocks_),
+          block_size_(other.block_size_),
+          bytes_(other.bytes_),
+          cursor_(other.cursor_),
+          left_(other.left_) {}
     BlockArena& operator=(const BlockArena&) = delete;
 
     // size bytes aligned to align (a power of two ≤ 16), uninitialised, valid while any arena
