@@ -51,6 +51,10 @@ void NotifySender::start_round() {
     }
     running_ = true;
     ++attempt_;
+    // The work thread reads this copy, never pending_: changed() may set pending_ again while
+    // the round is in flight.
+    round_targets_ = pending_;
+    round_ok_.assign(targets_.size(), false);
     if (uv_queue_work(loop_, &work_, &NotifySender::on_work, &NotifySender::on_done) != 0) {
         running_ = false;
     }
@@ -76,7 +80,7 @@ void NotifySender::on_work(uv_work_t* work) {
     }
     if (!soa) {
         for (size_t i = 0; i < self->targets_.size(); ++i) {
-            if (self->pending_[i]) {
+            if (self->round_targets_[i]) {
                 self->errors_[i] = soa.error().message;
             }
         }
@@ -87,7 +91,7 @@ void NotifySender::on_work(uv_work_t* work) {
     std::vector<std::optional<Status>> outcomes(self->targets_.size());
     std::vector<std::thread> senders;
     for (size_t i = 0; i < self->targets_.size(); ++i) {
-        if (!self->pending_[i]) {
+        if (!self->round_targets_[i]) {
             continue;
         }
         senders.emplace_back([self, i, &soa, &outcomes] {
@@ -104,7 +108,7 @@ void NotifySender::on_work(uv_work_t* work) {
             continue;
         }
         if (*outcomes[i]) {
-            self->pending_[i] = false;
+            self->round_ok_[i] = true;
             self->errors_[i].clear();
             self->sent_.push_back(self->targets_[i].id);
         } else {
@@ -125,9 +129,15 @@ void NotifySender::on_done(uv_work_t* work, int /*status*/) {
         return;
     }
     if (self->again_) {
+        // A newer change arrived during the round: every target is pending again.
         self->again_ = false;
         self->start_round();
         return;
+    }
+    for (size_t i = 0; i < self->targets_.size(); ++i) {
+        if (self->round_ok_[i]) {
+            self->pending_[i] = false;
+        }
     }
     bool any_pending = false;
     for (size_t i = 0; i < self->targets_.size(); ++i) {

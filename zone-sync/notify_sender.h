@@ -44,7 +44,9 @@ class NotifySender {
     std::string database_;
     std::vector<PrimaryTarget> targets_;
     std::optional<xfr::Endpoint> local_;
-    std::vector<bool> pending_;        // targets still to be told, this round
+    std::vector<bool> pending_;        // targets still to be told (loop thread only)
+    std::vector<bool> round_targets_;  // pending_ when the round in flight started
+    std::vector<bool> round_ok_;       // targets that answered in that round (work thread)
     std::vector<std::string> errors_;  // last error per target (work thread writes, loop reads)
     std::vector<std::string> sent_;    // targets that answered in the last round
     int attempt_ = 0;

@@ -5,10 +5,12 @@ socket a flood keeps full; RFC 1996 §3.3 sends NOTIFY over UDP first).
 The "secondary" here is a stand-in on loopback: its UDP socket is bound and never read (every
 NOTIFY datagram is lost), its TCP listener answers each NOTIFY with the RFC 1996 §3.7 response
 (the query, QR set, rcode NOERROR). A Tidal primary (tidald + tidal-sync) is edited with
-tidalctl; the NOTIFY for the new serial must arrive over TCP, and tidal-sync must log it as sent.
+tidalctl right after tidal-sync starts, while its start-up NOTIFY is in flight; the NOTIFY for
+the new serial must still arrive, over TCP, and tidal-sync must log it as sent.
 """
 
 import os
+import select
 import socket
 import struct
 import sys
@@ -102,7 +104,10 @@ class NotifyTcpFallback(ServerTestCase):
                 [ZoneSpec(ZONE, paths.zone_path("example.test.zone"), notify=[stand_in])]))
             os.makedirs(cls.primary.workdir, exist_ok=True)
             cls.primary.start()
-            cls.primary.start_sync()
+            # No settling: the test's edit lands while the start-up NOTIFY round (the zone is new
+            # to tidal-sync) is still waiting for its UDP answer, the case where a change made
+            # during a round must still be announced after it.
+            cls.primary.start_sync(settle=0)
         except Exception:
             cls._failed = True
             cls.print_logs("set-up failed")
@@ -121,6 +126,10 @@ class NotifyTcpFallback(ServerTestCase):
                 raise AssertionError("%s exited with %s" % (name, status))
 
     def test_notify_reaches_a_secondary_that_only_answers_over_tcp(self):
+        # The start-up round's datagram has arrived (and will never be answered): edit now.
+        readable, _, _ = select.select([self.secondary.udp], [], [], WAIT_SECONDS)
+        self.assertTrue(readable, "no NOTIFY datagram from tidal-sync at start-up\n%s" %
+                        self.primary.sync.log_text()[-4000:])
         serial = self.primary.record("add", "tcp-fallback.example.test.", 300, "A",
                                      "192.0.2.44")
         self.assertIsNotNone(serial)
