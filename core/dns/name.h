@@ -24,6 +24,16 @@ inline uint8_t lower_octet(uint8_t c) {
     return (c >= 'A' && c <= 'Z') ? uint8_t(c + 32) : c;
 }
 
+// Copies the length octets of the well-formed wire name at data (length from name_wire_length)
+// into out, lowercased, and returns them: allocation-free, for the query path. Length octets
+// (at most 63) pass lower_octet unchanged.
+inline std::string_view lower_name_into(const uint8_t* data, size_t length, uint8_t* out) {
+    for (size_t i = 0; i < length; ++i) {
+        out[i] = lower_octet(data[i]);
+    }
+    return {reinterpret_cast<const char*>(out), length};
+}
+
 // Lowercases every label octet of a well-formed wire name in place.
 void name_to_lower(std::string& wire);
 std::string name_lowered(std::string_view wire);

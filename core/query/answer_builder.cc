@@ -86,14 +86,11 @@ bool AnswerBuilder::put_referral(const Node& cut) {
 
 uint32_t AnswerBuilder::resolve_by_name(const uint8_t* name, size_t max_length) const {
     const size_t length = dns::name_wire_length(name, max_length);
-    char lowered[dns::kMaxNameLength];
+    uint8_t lowered[dns::kMaxNameLength];
     if (length == 0 || length > sizeof(lowered)) {
         return kNoNode;
     }
-    for (size_t i = 0; i < length; ++i) {
-        lowered[i] = char(dns::lower_octet(name[i]));  // length octets (≤ 63) stay as they are
-    }
-    return zone_.resolve_target(std::string_view(lowered, length));
+    return zone_.resolve_target(dns::lower_name_into(name, length, lowered));
 }
 
 bool AnswerBuilder::put_glue(const RRset& set, bool mandatory_pass, bool referral_state,
@@ -235,10 +232,7 @@ ZoneAnswer AnswerBuilder::answer(const uint8_t* qname, const uint8_t* qname_lowe
             if (target_size == 0) {
                 break;
             }
-            for (size_t i = 0; i < target_size; ++i) {
-                lowered[i] = dns::lower_octet(target[i]);
-            }
-            name = std::string_view(reinterpret_cast<const char*>(lowered), target_size);
+            name = dns::lower_name_into(target, target_size, lowered);
             owner = target;
             if (!dns::name_is_subdomain(name, zone_.apex())) {
                 break;  // the chain leaves the zone; the resolver takes it from here

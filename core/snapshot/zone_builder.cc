@@ -265,7 +265,7 @@ void ZoneBuilder::remove_if_empty(uint32_t index) {
 void ZoneBuilder::resolve_targets(uint32_t index) {
     ZoneSnapshot& snap = *snapshot_;
     const Node& node = snap.node(index);
-    char lowered[dns::kMaxNameLength];
+    uint8_t lowered[dns::kMaxNameLength];
     for (const RRset* set = snap.rrsets_begin(node); set != snap.rrsets_end(node); ++set) {
         if (!set->has_targets) {
             continue;
@@ -281,11 +281,8 @@ void ZoneBuilder::resolve_targets(uint32_t index) {
                 const uint8_t* name = p + 2 + offset;
                 const size_t name_len = dns::name_wire_length(name, len - offset);
                 if (name_len > 0 && name_len <= sizeof(lowered)) {
-                    // Length octets (≤ 63) pass lower_octet unchanged.
-                    for (size_t k = 0; k < name_len; ++k) {
-                        lowered[k] = char(dns::lower_octet(name[k]));
-                    }
-                    const std::string_view target_name(lowered, name_len);
+                    const std::string_view target_name =
+                        dns::lower_name_into(name, name_len, lowered);
                     if (dns::name_is_subdomain(target_name, snap.apex_)) {
                         // Only a name's own node is remembered; anything else (a wildcard, a
                         // name not there yet) is looked up when an answer needs it.
