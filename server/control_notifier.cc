@@ -49,4 +49,15 @@ void ControlNotifier::transfer_served(const xfr::TransferSession::Served& served
     }
 }
 
+void ControlNotifier::zone_serving(std::string_view apex, uint32_t serial) {
+    control::Message message;
+    message.kind = control::Message::Kind::Serving;
+    message.zone = std::string(apex);
+    message.serial = serial;
+    if (fd_ >= 0) {
+        // A hint: when it is lost, tidal-sync asks tidald for the SOA instead.
+        (void)control::send_datagram(fd_, path_, message);
+    }
+}
+
 }  // namespace tidal::server

@@ -22,6 +22,9 @@ class ControlNotifier : public query::NotifySink {
 
     // Tells tidal-sync what a secondary was sent, so the primary knows each secondary's serial.
     void transfer_served(const xfr::TransferSession::Served& served);
+    // Tells tidal-sync that queries for apex are answered from serial now, so its NOTIFYs for
+    // that serial need not wait for an SOA query to find out.
+    void zone_serving(std::string_view apex, uint32_t serial);
 
   private:
     std::string path_;

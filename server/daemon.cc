@@ -154,6 +154,8 @@ int Daemon::start() {
         report_fatal(loaded.message());
         return kExitRuntimeFailure;
     }
+    control_ = std::make_unique<ControlNotifier>(config_.control);
+    announce_serving(nullptr);
     create_limits();
     WorkerOptions options;
     options.responder.udp_max_payload = config_.server.udp_max_payload;
@@ -282,11 +284,30 @@ void Daemon::reload() {
     // Sockets and workers keep the settings they started with (see warn_about_restart).
     next->server = config_.server;
     config_ = std::move(next.value());
+    announce_serving(nullptr);  // zones the new configuration added
     spdlog::info("reloaded {}: {}", config_path_, status_text());
     util::notify_ready(status_text());
 }
 
+void Daemon::announce_serving(const snapshot::ZoneSet* before) {
+    const std::shared_ptr<const snapshot::ZoneSet> now = publisher_.current();
+    if (!control_ || !now) {
+        return;
+    }
+    for (const auto& zone : now->zones()) {
+        if (!zone->loaded()) {
+            continue;
+        }
+        const auto old = before != nullptr ? before->zone(zone->apex()) : nullptr;
+        if (old && old->loaded() && old->serial() == zone->serial()) {
+            continue;
+        }
+        control_->zone_serving(zone->apex(), zone->serial());
+    }
+}
+
 void Daemon::refresh_zones() {
+    const std::shared_ptr<const snapshot::ZoneSet> before = publisher_.current();
     auto refreshed = loader_->refresh();
     if (!refreshed) {
         if (refreshed.error().message != last_refresh_error_) {
@@ -301,6 +322,7 @@ void Daemon::refresh_zones() {
         spdlog::info("zone refresh works again");
     }
     if (refreshed.value()) {
+        announce_serving(before.get());
         spdlog::debug("zones changed: {}", status_text());
         util::notify_status(status_text());
     }

@@ -13,6 +13,7 @@
 #include "core/snapshot/zone_set_loader.h"
 #include "core/snapshot/zone_set_publisher.h"
 #include "core/util/store_wakeup.h"
+#include "server/control_notifier.h"
 #include "server/tcp_client_limit.h"
 #include "server/worker.h"
 
@@ -50,6 +51,9 @@ class Daemon {
     void stop();
     void reload();
     void refresh_zones();
+    // Tells tidal-sync each loaded zone whose serial differs from before (all of them when
+    // before is null): its NOTIFYs wait for tidald to serve the new serial.
+    void announce_serving(const snapshot::ZoneSet* before);
     void send_watchdog();
     // Builds the shared traffic-limit tables the configuration asks for (server: rate-limit*,
     // tcp-max-connections-per-client) before the workers start.
@@ -66,6 +70,8 @@ class Daemon {
     std::unique_ptr<rrl::RateLimiter> rate_limiter_;
     std::unique_ptr<TcpClientLimit> tcp_client_limit_;
     std::vector<std::unique_ptr<Worker>> workers_;
+    // The main loop's own line to tidal-sync (the control path as at start, like the workers').
+    std::unique_ptr<ControlNotifier> control_;
 
     uv_loop_t loop_{};
     uv_signal_t sigterm_{};

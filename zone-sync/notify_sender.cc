@@ -63,20 +63,20 @@ void NotifySender::start_round() {
 void NotifySender::on_work(uv_work_t* work) {
     auto* self = static_cast<NotifySender*>(work->data);
     self->sent_.clear();
-    auto store = store::ZoneStore::open(self->database_, store::ZoneStore::Mode::ReadOnly);
-    auto soa = store ? store.value()->soa(self->apex_) : Result<Record>(store.error());
-    if (soa && self->local_) {
-        // Wait (bounded: 3 s) until this host's tidald serves the committed serial.
-        const uint32_t want = zone::soa_serial(soa->rdata).value_or(0);
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-        while (std::chrono::steady_clock::now() < deadline) {
-            auto served = xfr::query_soa_serial(*self->local_, self->apex_, nullptr,
-                                                std::chrono::milliseconds(200));
-            if (served && !zone::serial_gt(want, served.value())) {
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!self->store_) {
+        auto opened = store::ZoneStore::open(self->database_, store::ZoneStore::Mode::ReadOnly);
+        if (opened) {
+            self->store_ = std::move(opened.value());
         }
+        self->store_error_ = opened ? std::string() : opened.error().message;
+    }
+    auto soa =
+        self->store_ ? self->store_->soa(self->apex_) : Result<Record>(Error{self->store_error_});
+    if (!soa) {
+        self->store_.reset();  // the next round opens the store again
+    }
+    if (soa && self->local_) {
+        self->wait_until_served(zone::soa_serial(soa->rdata).value_or(0));
     }
     if (!soa) {
         for (size_t i = 0; i < self->targets_.size(); ++i) {
@@ -113,6 +113,43 @@ void NotifySender::on_work(uv_work_t* work) {
             self->sent_.push_back(self->targets_[i].id);
         } else {
             self->errors_[i] = outcomes[i]->message();
+        }
+    }
+}
+
+void NotifySender::served(uint32_t serial) {
+    {
+        // The latest word counts, even a lower serial (a store restored from a backup): one
+        // tidald's messages arrive in the order it sent them.
+        std::lock_guard<std::mutex> lock(served_mutex_);
+        served_serial_ = serial;
+    }
+    served_changed_.notify_all();
+}
+
+void NotifySender::wait_until_served(uint32_t want) {
+    using std::chrono::milliseconds;
+    const auto is_served = [&] {
+        return served_serial_ && !zone::serial_gt(want, *served_serial_);
+    };
+    // tidald sends "serving" right after it publishes a new serial, normally within a
+    // millisecond of the commit; the message may also have come before this round started.
+    {
+        std::unique_lock<std::mutex> lock(served_mutex_);
+        if (served_changed_.wait_for(lock, milliseconds(20), is_served)) {
+            return;
+        }
+    }
+    // No message (lost, or a tidald that does not send it): ask tidald itself, bounded at 3 s.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto served = xfr::query_soa_serial(*local_, apex_, nullptr, milliseconds(200));
+        if (served && !zone::serial_gt(want, served.value())) {
+            return;
+        }
+        std::unique_lock<std::mutex> lock(served_mutex_);
+        if (served_changed_.wait_for(lock, milliseconds(1), is_served)) {
+            return;
         }
     }
 }

@@ -3,7 +3,11 @@
 
 #include <uv.h>
 
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +30,8 @@ class NotifySender {
     NotifySender& operator=(const NotifySender&) = delete;
 
     void changed();
+    // tidald says it answers from serial now (control message "serving"). Any thread.
+    void served(uint32_t serial);
     void close(std::function<void()> done);
     const std::string& apex() const { return apex_; }
 
@@ -35,6 +41,9 @@ class NotifySender {
     static void on_done(uv_work_t* work, int status);
     static void on_closed(uv_handle_t* handle);
     void start_round();
+    // Work thread: returns once this host's tidald serves want or newer (its "serving" message,
+    // or an SOA query when no message comes), or after a bounded wait.
+    void wait_until_served(uint32_t want);
     void maybe_finish_close();
 
     static constexpr int kMaxAttempts = 6;
@@ -49,6 +58,12 @@ class NotifySender {
     std::vector<bool> round_ok_;       // targets that answered in that round (work thread)
     std::vector<std::string> errors_;  // last error per target (work thread writes, loop reads)
     std::vector<std::string> sent_;    // targets that answered in the last round
+    // The work thread's read connection, kept between rounds (rounds never overlap).
+    std::unique_ptr<store::ZoneStore> store_;
+    std::string store_error_;
+    std::mutex served_mutex_;
+    std::condition_variable served_changed_;
+    std::optional<uint32_t> served_serial_;  // the newest serial tidald said it serves
     int attempt_ = 0;
     uv_timer_t timer_{};
     uv_work_t work_{};

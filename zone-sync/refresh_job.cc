@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 
 #include "core/dns/name.h"
 #include "core/store/zone_store.h"
@@ -57,14 +58,21 @@ uint32_t expire_seconds(const SoaTimers& timers, std::optional<uint32_t> edns_ex
 struct Attempt {
     bool ok = false;
     bool changed = false;
+    bool state_saved = false;             // the replication state went in with the transfer
     std::optional<Record> soa;            // the zone's SOA as transferred
     std::optional<uint32_t> edns_expire;  // RFC 7314 EXPIRE in the answer
     std::string log;
     std::string error;
 };
 
+// The replication state to store with a transfer that applies: from the transferred SOA and
+// the EDNS EXPIRE that came with it.
+using StateAfterTransfer =
+    std::function<store::SyncState(const Record& soa, std::optional<uint32_t> edns_expire)>;
+
 Attempt transfer_and_apply(store::ZoneStore& store, const PrimaryTarget& primary,
-                           const std::string& apex, std::optional<uint32_t> local) {
+                           const std::string& apex, std::optional<uint32_t> local,
+                           const StateAfterTransfer& state_after) {
     Attempt attempt;
     auto fetched = xfr::fetch_zone(primary.endpoint, apex, local, primary.key);
     if (fetched) {
@@ -72,21 +80,24 @@ Attempt transfer_and_apply(store::ZoneStore& store, const PrimaryTarget& primary
     }
     std::string ixfr_error;
     if (fetched && fetched->kind == xfr::TransferKind::Ixfr) {
-        auto applied = store.apply_ixfr(apex, fetched->differences);
+        const store::SyncState state =
+            state_after(fetched->differences.back().added.front(), fetched->expire);
+        auto applied = store.apply_ixfr(apex, fetched->differences, &state);
         if (applied) {
-            attempt.ok = attempt.changed = true;
+            attempt.ok = attempt.changed = attempt.state_saved = true;
             attempt.soa = fetched->differences.back().added.front();
             attempt.log = fetched->describe();
             return attempt;
         }
         ixfr_error = "IXFR did not apply (" + applied.error().message + ")";
     } else if (fetched && fetched->full_zone()) {
-        auto applied = store.apply_axfr(apex, fetched->records);
+        const store::SyncState state = state_after(fetched->records.front(), fetched->expire);
+        auto applied = store.apply_axfr(apex, fetched->records, &state);
         if (!applied) {
             attempt.error = applied.error().message;
             return attempt;
         }
-        attempt.ok = attempt.changed = true;
+        attempt.ok = attempt.changed = attempt.state_saved = true;
         attempt.soa = fetched->records.front();
         attempt.log = fetched->describe();
         return attempt;
@@ -108,12 +119,13 @@ Attempt transfer_and_apply(store::ZoneStore& store, const PrimaryTarget& primary
         return attempt;
     }
     attempt.edns_expire = full->expire;
-    auto applied = store.apply_axfr(apex, full->records);
+    const store::SyncState state = state_after(full->records.front(), full->expire);
+    auto applied = store.apply_axfr(apex, full->records, &state);
     if (!applied) {
         attempt.error = ixfr_error + "; AXFR fallback did not apply: " + applied.error().message;
         return attempt;
     }
-    attempt.ok = attempt.changed = true;
+    attempt.ok = attempt.changed = attempt.state_saved = true;
     attempt.soa = full->records.front();
     attempt.log = ixfr_error + ", fell back to " + full->describe();
     return attempt;
@@ -129,19 +141,55 @@ uint32_t next_check_seconds(const RefreshOutcome& outcome, uint32_t max_stalenes
     return seconds;
 }
 
-RefreshOutcome run_refresh(const RefreshRequest& request) {
+namespace {
+
+// state after a success at now: confirmed current (or transferred), next check after REFRESH.
+void mark_success(store::SyncState& state, const SoaTimers& timers,
+                  std::optional<uint32_t> edns_expire, bool transferred,
+                  const RefreshRequest& request, int64_t now) {
+    RefreshOutcome succeeded;
+    succeeded.success = true;
+    succeeded.timers = timers;
+    state.last_success = now;
+    state.refresh_at = now + int64_t(next_check_seconds(succeeded, request.max_staleness)) * 1000;
+    state.retry_at = 0;
+    state.expire_at =
+        now +
+        int64_t(expire_seconds(timers, edns_expire, transferred, state.expire_at, now)) * 1000;
+    state.expired = false;
+    state.last_error.clear();
+}
+
+}  // namespace
+
+RefreshOutcome run_refresh(const RefreshRequest& request,
+                           std::unique_ptr<store::ZoneStore>& connection) {
     RefreshOutcome outcome;
     outcome.timers = request.fallback;
     const std::string zone_text = dns::name_to_text(request.apex);
-    auto opened = store::ZoneStore::open(request.database, store::ZoneStore::Mode::ReadWrite);
-    if (!opened) {
-        outcome.error = opened.error().message;
+    if (!connection) {
+        auto opened = store::ZoneStore::open(request.database, store::ZoneStore::Mode::ReadWrite);
+        if (!opened) {
+            outcome.error = opened.error().message;
+            return outcome;
+        }
+        connection = std::move(opened.value());
+    }
+    store::ZoneStore& store = *connection;
+    std::optional<uint32_t> local;
+    // transfer-sync (a reload may change it): also covers the replication state saved below.
+    Status synced = store.set_commit_sync(request.commit_sync);
+    auto found = synced ? store.find_zone(request.apex)
+                        : Result<std::optional<store::ZoneInfo>>(synced.error());
+    if (!found) {
+        // The file may have been replaced or damaged under the open connection: report it and
+        // let the next refresh open a new one.
+        outcome.error = found.error().message;
+        connection.reset();
         return outcome;
     }
-    store::ZoneStore& store = *opened.value();
-    std::optional<uint32_t> local;
-    if (auto info = store.find_zone(request.apex); info && info.value()) {
-        local = info.value()->serial;
+    if (const auto& info = found.value()) {
+        local = info->serial;
         // Until a primary answers, our copy's SOA gives the timers (RETRY after a failure).
         if (auto soa = store.soa(request.apex)) {
             outcome.timers = timers_of(soa.value(), request);
@@ -155,13 +203,26 @@ RefreshOutcome run_refresh(const RefreshRequest& request) {
     state.last_attempt = now_ms();
 
     std::string errors;
+    bool state_saved = false;
     for (const PrimaryTarget& primary : request.primaries) {
+        // A transfer stores the state it leads to in its own transaction: one commit, one
+        // wake-up of tidald, for data and freshness together.
+        const StateAfterTransfer state_after = [&](const Record& soa,
+                                                   std::optional<uint32_t> edns_expire) {
+            store::SyncState after = state;
+            after.last_check = now_ms();
+            after.primary_serial = zone::soa_serial(soa.rdata);
+            after.primary_used = primary.id;
+            mark_success(after, timers_of(soa, request), edns_expire, true, request,
+                         after.last_check);
+            return after;
+        };
         Attempt attempt;
         if (local && request.notified_serial && zone::serial_gt(*request.notified_serial, *local) &&
             &primary == &request.primaries.front()) {
             // RFC 1996 §3.7: the NOTIFY carried a newer SOA: go straight to the transfer and
             // save the SOA query's round trip (propagation latency is the point of NOTIFY).
-            attempt = transfer_and_apply(store, primary, request.apex, local);
+            attempt = transfer_and_apply(store, primary, request.apex, local, state_after);
             if (attempt.ok) {
                 state.last_check = now_ms();
                 state.primary_serial = request.notified_serial;
@@ -184,7 +245,7 @@ RefreshOutcome run_refresh(const RefreshRequest& request) {
                 attempt.edns_expire = soa->expire;
                 attempt.log = "serial " + std::to_string(*local) + " is current";
             } else {
-                attempt = transfer_and_apply(store, primary, request.apex, local);
+                attempt = transfer_and_apply(store, primary, request.apex, local, state_after);
             }
         }
         if (!attempt.ok) {
@@ -197,6 +258,7 @@ RefreshOutcome run_refresh(const RefreshRequest& request) {
         outcome.edns_expire = attempt.edns_expire;
         outcome.success = true;
         outcome.changed = attempt.changed;
+        state_saved = attempt.state_saved;
         outcome.log = zone_text + " from " + primary.id + " (" + primary.endpoint.to_string() +
                       "): " + attempt.log;
         break;
@@ -206,18 +268,16 @@ RefreshOutcome run_refresh(const RefreshRequest& request) {
     }
     const int64_t now = now_ms();
     if (outcome.success) {
-        state.last_success = now;
-        state.refresh_at = now + int64_t(next_check_seconds(outcome, request.max_staleness)) * 1000;
-        state.retry_at = 0;
-        state.expire_at = now + int64_t(expire_seconds(outcome.timers, outcome.edns_expire,
-                                                       outcome.changed, state.expire_at, now)) *
-                                    1000;
-        // The journal bounds travel with the zone row; set them once the zone exists.
-        if (Status limits = store.set_journal_limits(request.apex, request.journal); !limits) {
-            outcome.log += " (journal limits not set: " + limits.message() + ")";
+        mark_success(state, outcome.timers, outcome.edns_expire, outcome.changed, request, now);
+        // The journal bounds travel with the zone row; set them once the zone exists (and
+        // again after a reload, which builds a new request).
+        if (!request.journal_limits_stored) {
+            if (Status limits = store.set_journal_limits(request.apex, request.journal); !limits) {
+                outcome.log += " (journal limits not set: " + limits.message() + ")";
+            } else {
+                outcome.journal_limits_stored = true;
+            }
         }
-        state.expired = false;
-        state.last_error.clear();
     } else {
         outcome.error = request.primaries.empty() ? "no primaries configured" : errors;
         state.retry_at = now + int64_t(next_check_seconds(outcome, request.max_staleness)) * 1000;
@@ -228,6 +288,9 @@ RefreshOutcome run_refresh(const RefreshRequest& request) {
         outcome.log = zone_text + ": refresh failed: " + outcome.error;
     }
     outcome.expired = state.expired;
+    if (state_saved) {
+        return outcome;  // stored with the transfer, as state_after made it
+    }
     if (Status saved = store.save_sync_state(state); !saved) {
         outcome.log += " (state not saved: " + saved.message() + ")";
     }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@ struct RefreshRequest {
     SoaTimers overrides{0, 0, 0};             // config refresh/retry/expire; 0 = the SOA's
     uint32_t max_staleness = 0;               // seconds; 0 = unbounded (no extra checks)
     store::JournalLimits journal;             // the zone's journal bounds, stored on success
+    store::ZoneStore::CommitSync commit_sync = store::ZoneStore::CommitSync::Normal;
+    bool journal_limits_stored = false;  // set after a refresh stored them (no need to look again)
 };
 
 // When the next SOA check is due, in seconds: REFRESH after a success, RETRY after a failure
@@ -53,9 +56,13 @@ struct RefreshOutcome {
     std::string log;                      // one line: what happened
     std::string error;                    // why it failed (empty on success)
     bool expired = false;
+    bool journal_limits_stored = false;  // journal set in the store by this refresh
 };
 
-// Runs on a worker thread: opens its own store connection. Never throws.
-RefreshOutcome run_refresh(const RefreshRequest& request);
+// Runs on a worker thread, one refresh at a time per connection. store is the zone's own
+// read-write connection, kept between refreshes (opening one costs a schema check): opened here
+// when empty, and dropped after a refresh that could not use it, so the next one starts afresh.
+// Never throws.
+RefreshOutcome run_refresh(const RefreshRequest& request, std::unique_ptr<store::ZoneStore>& store);
 
 }  // namespace tidal::sync

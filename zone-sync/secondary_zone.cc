@@ -59,7 +59,7 @@ void SecondaryZone::run_now() {
 
 void SecondaryZone::on_work(uv_work_t* work) {
     auto* self = static_cast<SecondaryZone*>(work->data);
-    self->outcome_ = run_refresh(self->request_);
+    self->outcome_ = run_refresh(self->request_, self->store_);
 }
 
 void SecondaryZone::on_done(uv_work_t* work, int /*status*/) {
@@ -70,6 +70,9 @@ void SecondaryZone::on_done(uv_work_t* work, int /*status*/) {
     const RefreshOutcome& outcome = self->outcome_;
     if (outcome.serial) {
         self->local_serial_ = outcome.serial;
+    }
+    if (outcome.journal_limits_stored) {
+        self->request_.journal_limits_stored = true;
     }
     if (outcome.success) {
         if (outcome.changed) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,7 @@ class SecondaryZone {
     uv_loop_t* loop_;
     RefreshRequest request_;
     RefreshOutcome outcome_;
+    std::unique_ptr<store::ZoneStore> store_;  // used by one refresh at a time, on the pool
     uv_timer_t timer_{};
     uv_work_t work_{};
     bool running_ = false;

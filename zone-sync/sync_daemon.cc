@@ -111,6 +111,9 @@ Status SyncDaemon::build_zones() {
             request.max_staleness =
                 uint32_t(std::min<int64_t>(zone.max_staleness.count(), INT32_MAX));
             request.journal = store::JournalLimits{zone.journal_max_changes, zone.journal_max_size};
+            request.commit_sync = zone.transfer_sync == config::TransferSync::Full
+                                      ? store::ZoneStore::CommitSync::Full
+                                      : store::ZoneStore::CommitSync::Normal;
             auto secondary = std::make_unique<SecondaryZone>(&loop_, std::move(request));
             secondary->on_changed = [this](const std::string& apex) {
                 transfer_applied(apex);
@@ -429,6 +432,12 @@ void SyncDaemon::handle_control_message(const std::string& text) {
     }
     if (message->kind == control::Message::Kind::Changed) {
         poll_store();
+        return;
+    }
+    if (message->kind == control::Message::Kind::Serving) {
+        if (auto notifier = notifiers_.find(message->zone); notifier != notifiers_.end()) {
+            notifier->second->served(message->serial.value_or(0));
+        }
         return;
     }
     if (message->kind == control::Message::Kind::Transfer) {

@@ -56,6 +56,8 @@ struct Remote {
 enum class ZoneRole { Primary, Secondary };
 using SerialPolicy = zone::SerialPolicy;  // serial-policy: increment | unixtime | dateserial
 enum class StalePolicy { Refuse, Serve };
+// transfer-sync: whether a secondary syncs each applied transfer to disk before serving it.
+enum class TransferSync { Normal, Full };
 
 struct ZoneConfig {
     std::string name;       // presentation, absolute, lowercased ("example.com.")
@@ -77,6 +79,10 @@ struct ZoneConfig {
     // oldest while it holds more than journal_max_size bytes (always keeping the newest one).
     uint64_t journal_max_changes = 1000;
     uint64_t journal_max_size = uint64_t(64) << 20;
+    // Secondaries: Normal serves a transfer as soon as it is committed and leaves the disk sync
+    // to the next checkpoint (a power loss may lose the newest transfers, which are fetched again
+    // at start); Full waits for the sync first.
+    TransferSync transfer_sync = TransferSync::Normal;
 };
 
 struct Config {

@@ -194,6 +194,20 @@ bool parse_zone(const MapFields& map, const Config& config, ZoneConfig& zone, Di
             }
         }
     }
+    const Field* transfer_sync = map.find("transfer-sync");
+    if (transfer_sync != nullptr) {
+        if (auto text = read_scalar(*transfer_sync, diag)) {
+            if (*text == "normal") {
+                zone.transfer_sync = TransferSync::Normal;
+            } else if (*text == "full") {
+                zone.transfer_sync = TransferSync::Full;
+            } else {
+                diag.add(
+                    transfer_sync->mark(),
+                    "'" + transfer_sync->path + "' must be normal or full, not '" + *text + "'");
+            }
+        }
+    }
     if (const Field* changes = map.find("journal-max-changes")) {
         if (auto text = read_scalar(*changes, diag)) {
             uint64_t count = 0;
@@ -234,6 +248,12 @@ bool parse_zone(const MapFields& map, const Config& config, ZoneConfig& zone, Di
                      " is a primary and must not have 'primaries' (set role: secondary "
                      "to transfer it from them)");
     }
+    if (zone.role == ZoneRole::Primary && transfer_sync != nullptr) {
+        diag.add(transfer_sync->key.Mark(),
+                 zone_label +
+                     " is a primary: 'transfer-sync' is for secondaries (a primary's own "
+                     "changes are always synced before they are acknowledged)");
+    }
     return named;
 }
 
@@ -255,7 +275,7 @@ void parse_zones(const Field& field, const Config& config, std::vector<ZoneConfi
             field.value[i], path, field.mark(),
             {"name", "role", "notify", "allow-transfer", "allow-update", "serial-policy",
              "max-staleness", "stale-policy", "primaries", "allow-notify", "refresh", "retry",
-             "expire", "journal-max-changes", "journal-max-size"},
+             "expire", "journal-max-changes", "journal-max-size", "transfer-sync"},
             diag);
         if (!map.is_map()) {
             continue;

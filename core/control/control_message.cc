@@ -17,6 +17,9 @@ std::string encode(const Message& message) {
     if (message.kind == Message::Kind::Changed) {
         return "changed " + zone + "\n";
     }
+    if (message.kind == Message::Kind::Serving) {
+        return "serving " + zone + " " + std::to_string(message.serial.value_or(0)) + "\n";
+    }
     if (message.kind == Message::Kind::Transfer) {
         return "transfer " + zone + " " + message.transfer_kind + " " +
                (message.serial ? std::to_string(*message.serial) : "-") + " " +
@@ -53,6 +56,15 @@ Result<Message> decode(std::string_view text) {
     Message message;
     if (verb == "changed") {
         message.kind = Message::Kind::Changed;
+    } else if (verb == "serving") {
+        message.kind = Message::Kind::Serving;
+        std::string serial;
+        in >> serial;
+        auto parsed = parse_serial(serial, false);
+        if (!parsed) {
+            return parsed.error();
+        }
+        message.serial = parsed.value();
     } else if (verb == "notify") {
         message.kind = Message::Kind::Notify;
         std::string serial, peer;

@@ -13,15 +13,18 @@ namespace tidal::control {
 // One line of text per datagram, so an operator can read them with socat:
 //   notify ZONE SERIAL|- PEER   tidald accepted a NOTIFY for a secondary zone (RFC 1996)
 //   changed ZONE                a local commit changed ZONE (tidalctl, UPDATE): send NOTIFYs
+//   serving ZONE SERIAL         tidald answers queries for ZONE from SERIAL now (sent when
+//                               a serial changes): a NOTIFY for it may go out
 //   transfer ZONE KIND ASKED|- SENT PEER KEY|-
 //                               tidald served a transfer (AXFR or IXFR from serial ASKED, up to
 //                               serial SENT) to a secondary at PEER: tidal-sync records it
 struct Message {
-    enum class Kind { Notify, Changed, Transfer };
+    enum class Kind { Notify, Changed, Transfer, Serving };
     Kind kind = Kind::Notify;
-    std::string zone;                // lowercased wire apex
-    std::optional<uint32_t> serial;  // Notify: the SOA serial it carried; Transfer: ASKED
-    std::string peer;                // address text
+    std::string zone;  // lowercased wire apex
+    // Notify: the SOA serial it carried; Transfer: ASKED; Serving: the serial served
+    std::optional<uint32_t> serial;
+    std::string peer;  // address text
     // Transfer only.
     std::string transfer_kind;  // "AXFR" or "IXFR"
     uint32_t serial_sent = 0;

@@ -10,6 +10,7 @@
 #include "core/acl/access_list.h"
 #include "core/config/config.h"
 #include "core/snapshot/zone_snapshot.h"
+#include "core/store/reader_pool.h"
 #include "core/tsig/tsig_key.h"
 
 namespace tidal::snapshot {
@@ -27,6 +28,8 @@ struct ZonePolicy {
 // The configuration the data plane needs beside the zones: keys, policies, where the store is.
 struct ServingContext {
     std::string database;
+    // Read connections to database for the thread pool (IXFR journals); shared, thread-safe.
+    std::shared_ptr<store::ReaderPool> readers;
     std::shared_ptr<const tsig::KeyRing> keys = std::make_shared<const tsig::KeyRing>();
     std::unordered_map<std::string, ZonePolicy> policies;  // by lowercased wire apex
 };
@@ -89,6 +92,8 @@ class ZoneSet {
     const ZonePolicy& policy(std::string_view apex) const;
     const tsig::KeyRing& keys() const { return *context_->keys; }
     const std::string& database() const { return context_->database; }
+    // The context's reader pool; nullptr for a set built without one (tests).
+    store::ReaderPool* readers() const { return context_->readers.get(); }
 
   private:
     std::vector<std::shared_ptr<const ZoneSnapshot>> zones_;

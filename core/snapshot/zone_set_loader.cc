@@ -23,6 +23,12 @@ ZoneSetLoader::ZoneSetLoader(config::Config config, ZoneSetPublisher& publisher)
 Status ZoneSetLoader::build_context() {
     auto context = std::make_shared<ServingContext>();
     context->database = config_.database;
+    // One pool for the daemon's life while the database path stays (a reload keeps its
+    // connections open).
+    context->readers = current_context_ && current_context_->readers &&
+                               current_context_->readers->database() == config_.database
+                           ? current_context_->readers
+                           : std::make_shared<store::ReaderPool>(config_.database);
     auto keys = tsig::KeyRing::from_config(config_);
     if (!keys) {
         return keys.error();
@@ -87,9 +93,10 @@ Status ZoneSetLoader::load_all() {
         // Another process is creating the database right now: wait for it like for a missing
         // file (refresh() tries again, many times a second: say it once).
         if (!awaiting_migration_) {
-            spdlog::info("database {} is being created or migrated by another process; waiting "
-                         "for it",
-                         config_.database);
+            spdlog::info(
+                "database {} is being created or migrated by another process; waiting "
+                "for it",
+                config_.database);
             awaiting_migration_ = true;
         }
         publish_without_data();

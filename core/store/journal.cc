@@ -108,44 +108,76 @@ Result<JournalLimits> zone_journal_limits(sqlite3* db, int64_t zone_id) {
     return limits;
 }
 
-// Drops the oldest rows while the newest ones together exceed max_size, always keeping the
-// newest row (a single change larger than the bound still serves IXFR to a secondary one behind).
-Result<uint64_t> delete_journal_over_size(sqlite3* db, int64_t zone_id, uint64_t max_size) {
-    auto stmt = Statement::prepare(db,
-                                   "DELETE FROM journal WHERE id IN (SELECT id FROM ("
-                                   "SELECT id, SUM(bytes) OVER (ORDER BY id DESC) AS running, "
-                                   "ROW_NUMBER() OVER (ORDER BY id DESC) AS newest "
-                                   "FROM journal WHERE zone_id = ?1) "
-                                   "WHERE newest > 1 AND running > ?2)",
-                                   "trim journal by size");
-    if (!stmt) {
-        return stmt.error();
+}  // namespace
+
+Result<uint64_t> trim_journal_to(sqlite3* db, int64_t zone_id, const JournalLimits& limits) {
+    // The totals the v4 triggers keep: the common case (within bounds) costs this one read.
+    auto totals = Statement::prepare(
+        db, "SELECT journal_rows, journal_bytes FROM zones WHERE id = ?1", "read journal totals");
+    if (!totals) {
+        return totals.error();
     }
-    Status status = stmt->bind_int(1, zone_id);
+    if (Status bound = totals->bind_int(1, zone_id); !bound) {
+        return bound.error();
+    }
+    auto row = totals->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!row.value()) {
+        return uint64_t(0);
+    }
+    const uint64_t rows = uint64_t(std::max<int64_t>(0, totals->column_int(0)));
+    uint64_t bytes = uint64_t(std::max<int64_t>(0, totals->column_int(1)));
+    const uint64_t keep = std::max<uint64_t>(1, limits.max_changes);
+    if (rows <= keep && bytes <= limits.max_size) {
+        return uint64_t(0);
+    }
+    // Oldest first: drop rows until at most max_changes remain and the rest fit max_size,
+    // always keeping the newest row (a single change larger than the bound still serves IXFR
+    // to a secondary one change behind).
+    auto oldest = Statement::prepare(
+        db, "SELECT id, bytes FROM journal WHERE zone_id = ?1 ORDER BY id", "read oldest journal");
+    if (!oldest) {
+        return oldest.error();
+    }
+    if (Status bound = oldest->bind_int(1, zone_id); !bound) {
+        return bound.error();
+    }
+    uint64_t dropped = 0;
+    int64_t last_dropped = -1;
+    while (dropped + 1 < rows && (rows - dropped > keep || bytes > limits.max_size)) {
+        auto next = oldest->step();
+        if (!next) {
+            return next.error();
+        }
+        if (!next.value()) {
+            break;
+        }
+        last_dropped = oldest->column_int(0);
+        bytes -= std::min<uint64_t>(bytes, uint64_t(std::max<int64_t>(0, oldest->column_int(1))));
+        ++dropped;
+    }
+    oldest->reset();
+    if (last_dropped < 0) {
+        return uint64_t(0);
+    }
+    auto drop = Statement::prepare(db, "DELETE FROM journal WHERE zone_id = ?1 AND id <= ?2",
+                                   "trim journal");
+    if (!drop) {
+        return drop.error();
+    }
+    Status status = drop->bind_int(1, zone_id);
     if (status) {
-        status = stmt->bind_int(2, int64_t(std::min<uint64_t>(max_size, INT64_MAX)));
+        status = drop->bind_int(2, last_dropped);
     }
     if (status) {
-        status = stmt->run();
+        status = drop->run();
     }
     if (!status) {
         return status.error();
     }
     return static_cast<uint64_t>(sqlite3_changes64(db));
-}
-
-}  // namespace
-
-Result<uint64_t> trim_journal_to(sqlite3* db, int64_t zone_id, const JournalLimits& limits) {
-    auto by_count = delete_old_journal_entries(db, zone_id, limits.max_changes);
-    if (!by_count) {
-        return by_count.error();
-    }
-    auto by_size = delete_journal_over_size(db, zone_id, limits.max_size);
-    if (!by_size) {
-        return by_size.error();
-    }
-    return by_count.value() + by_size.value();
 }
 
 Status insert_journal_entry(sqlite3* db, int64_t zone_id, const JournalEntry& entry) {

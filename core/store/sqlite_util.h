@@ -18,6 +18,16 @@ Error sqlite_error(sqlite3* db, std::string_view operation);
 // Runs SQL text that returns no rows (may hold several statements).
 Status exec_sql(sqlite3* db, const char* sql, std::string_view operation);
 
+// Compiled statements kept per connection, so the same SQL is compiled once per connection
+// instead of once per call: compiling (with the schema's triggers and foreign keys) costs more
+// than running the small reads and writes of one change. ZoneStore attaches a cache to every
+// connection it opens and detaches it (finalizing the statements) before closing. Statements
+// must not outlive the detach. A connection is used by one thread at a time, like SQLite's own
+// NOMUTEX connections.
+void attach_statement_cache(sqlite3* db);
+void detach_statement_cache(sqlite3* db);
+struct CachedStatement;
+
 // One prepared statement, finalized on destruction. Bind indexes start at 1 as in SQLite.
 // Not copyable; reset() makes it reusable for the next row of a batch.
 class Statement {
@@ -29,8 +39,11 @@ class Statement {
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
-    // Compiles sql; operation names the statement in error messages.
+    // Compiles sql, or takes it from the connection's statement cache when it is there and not
+    // in use (reset, no bindings); operation names the statement in error messages.
     static Result<Statement> prepare(sqlite3* db, const char* sql, std::string_view operation);
+    // Runs sql, one statement returning no rows, through the cache (BEGIN, COMMIT, PRAGMA).
+    static Status run_once(sqlite3* db, const char* sql, std::string_view operation);
 
     Status bind_int(int index, int64_t value);
     Status bind_blob(int index, std::string_view value);
@@ -62,12 +75,15 @@ class Statement {
     std::string column_text(int index) const;
 
   private:
-    Statement(sqlite3* db, sqlite3_stmt* stmt, std::string_view operation);
+    Statement(sqlite3* db, sqlite3_stmt* stmt, std::string_view operation, CachedStatement* cached);
     Status check_bind(int rc);
+    // Gives the statement back to the cache, or finalizes it when it is not cached.
+    void release();
 
     sqlite3* db_ = nullptr;
     sqlite3_stmt* stmt_ = nullptr;
     std::string operation_;
+    CachedStatement* cached_ = nullptr;  // the cache entry this statement came from, if any
 };
 
 // A transaction rolled back on destruction unless commit() succeeded. Immediate transactions take

@@ -12,6 +12,7 @@
 #include "core/dns/constants.h"
 #include "core/dns/name.h"
 #include "core/store/change_applier.h"
+#include "core/store/commit_signal.h"
 #include "core/store/journal.h"
 #include "core/store/schema.h"
 #include "core/store/sqlite_util.h"
@@ -70,7 +71,11 @@ Status configure_connection(sqlite3* db, ZoneStore::Mode mode) {
                      ": cannot switch to WAL mode (journal_mode is " + journal_mode.value() + ")"};
     }
     // FULL: each commit is synced, so an acknowledged change survives a power loss.
-    return exec_sql(db, "PRAGMA synchronous = FULL", "set synchronous");
+    status = exec_sql(db, "PRAGMA synchronous = FULL", "set synchronous");
+    if (status) {
+        install_commit_signal(db);
+    }
+    return status;
 }
 
 // The one SOA of records, at apex; Error otherwise.
@@ -153,6 +158,7 @@ Result<ZoneInfo> select_existing_zone(sqlite3* db, std::string_view apex, std::s
 ZoneStore::ZoneStore(sqlite3* db, Mode mode) : db_(db), mode_(mode) {}
 
 ZoneStore::~ZoneStore() {
+    detach_statement_cache(db_);  // finalizes the cached statements, so the close is complete
     sqlite3_close_v2(db_);
 }
 
@@ -176,6 +182,7 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::open(const std::string& path, Mode
                      (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc))};
     }
     sqlite3_extended_result_codes(raw, 1);
+    attach_statement_cache(raw);
     Status status = configure_connection(raw, mode);
     if (status) {
         status = mode == Mode::ReadWrite ? migrate_schema(raw) : check_schema(raw);
@@ -184,6 +191,12 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::open(const std::string& path, Mode
         return status.error();
     }
     return store;
+}
+
+Status ZoneStore::set_commit_sync(CommitSync sync) {
+    return exec_sql(
+        db_, sync == CommitSync::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+        "set synchronous");
 }
 
 Status ZoneStore::require_writable(std::string_view operation) const {

@@ -220,6 +220,13 @@ class ZoneStore {
     // Drops all but the newest keep journal entries of the zone. Returns how many were dropped.
     Result<uint64_t> trim_journal(std::string_view apex, uint64_t keep);
 
+    // How this connection's later commits reach the disk (SQLite's synchronous setting in WAL
+    // mode). Full, the default: every commit is synced before it becomes visible, so it
+    // survives a power loss. Normal: commits are synced at the next checkpoint; a power loss
+    // (not a crash of the process) may undo the newest ones, never half of one.
+    enum class CommitSync { Full, Normal };
+    Status set_commit_sync(CommitSync sync);
+
     // Stores the zone's journal bounds (from the configuration) and trims the journal to them at
     // once; every later journal write trims to them in its own transaction. Writes nothing when
     // they are already stored. Error if the zone does not exist.
@@ -250,8 +257,10 @@ class ZoneStore {
     // this host serves IXFR to its own secondaries; when it is equal with other contents, older,
     // or not comparable, a warning is logged and the zone's journal is cleared (history no
     // longer chains). Identical contents write nothing. On error nothing changes. Returns the
-    // serial now stored.
-    Result<uint32_t> apply_axfr(std::string_view apex, std::vector<Record> records);
+    // serial now stored. state, when given, is saved as the zone's replication state in the same
+    // transaction (save_sync_state), so a transfer costs one commit.
+    Result<uint32_t> apply_axfr(std::string_view apex, std::vector<Record> records,
+                                const SyncState* state = nullptr);
 
     // Applies IXFR differences (RFC 1995 §4), oldest first, all in ONE transaction. Each
     // difference: removed[0] the old SOA, added[0] the new SOA (no other SOA), serial_from and
@@ -261,9 +270,9 @@ class ZoneStore {
     // (time = now). Any failure (zone missing, history mismatch, an RR to remove not stored, a
     // record outside the zone) rolls everything back and returns an Error saying which
     // difference and RR: the caller then falls back to AXFR. An empty list changes nothing.
-    // Returns the serial now stored.
-    Result<uint32_t> apply_ixfr(std::string_view apex,
-                                const std::vector<JournalEntry>& differences);
+    // Returns the serial now stored. state: as for apply_axfr.
+    Result<uint32_t> apply_ixfr(std::string_view apex, const std::vector<JournalEntry>& differences,
+                                const SyncState* state = nullptr);
 
     // The zone's replication state, or nullopt when none was saved. One indexed read; works on
     // a ReadOnly store.

@@ -120,7 +120,8 @@ Status check_difference(const JournalEntry& diff, const std::string& where) {
 
 }  // namespace
 
-Result<uint32_t> ZoneStore::apply_axfr(std::string_view apex, std::vector<Record> records) {
+Result<uint32_t> ZoneStore::apply_axfr(std::string_view apex, std::vector<Record> records,
+                                       const SyncState* state) {
     const std::string name = dns::name_lowered(apex);
     const std::string zone_text = dns::name_to_text(name);
     const std::string operation = "store transferred zone " + zone_text;
@@ -166,7 +167,17 @@ Result<uint32_t> ZoneStore::apply_axfr(std::string_view apex, std::vector<Record
             return old_soa.error();
         }
         if (remove.empty() && add.empty() && old_soa.value() == new_soa) {
-            return new_serial;  // nothing differs; the transaction writes nothing
+            if (state == nullptr) {
+                return new_serial;  // nothing differs; the transaction writes nothing
+            }
+            status = save_sync_state(*state);
+            if (status) {
+                status = txn->commit();
+            }
+            if (!status) {
+                return status.error();
+            }
+            return new_serial;
         }
         auto applied = apply_exact_in_transaction(db_, *zone.value(), remove, add, new_soa, false);
         if (!applied) {
@@ -202,7 +213,12 @@ Result<uint32_t> ZoneStore::apply_axfr(std::string_view apex, std::vector<Record
             return status.error();
         }
     }
-    status = txn->commit();
+    if (state != nullptr) {
+        status = save_sync_state(*state);
+    }
+    if (status) {
+        status = txn->commit();
+    }
     if (!status) {
         return status.error();
     }
@@ -210,7 +226,8 @@ Result<uint32_t> ZoneStore::apply_axfr(std::string_view apex, std::vector<Record
 }
 
 Result<uint32_t> ZoneStore::apply_ixfr(std::string_view apex,
-                                       const std::vector<JournalEntry>& differences) {
+                                       const std::vector<JournalEntry>& differences,
+                                       const SyncState* state) {
     const std::string name = dns::name_lowered(apex);
     const std::string zone_text = dns::name_to_text(name);
     const std::string operation = "apply IXFR to zone " + zone_text;
@@ -257,7 +274,12 @@ Result<uint32_t> ZoneStore::apply_ixfr(std::string_view apex,
         }
         current = diff.serial_to;
     }
-    status = txn->commit();
+    if (state != nullptr) {
+        status = save_sync_state(*state);
+    }
+    if (status) {
+        status = txn->commit();
+    }
     if (!status) {
         return status.error();
     }

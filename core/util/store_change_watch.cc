@@ -27,11 +27,11 @@ Status StoreChangeWatch::open(const std::string& database_path) {
     if (fd < 0) {
         return Error{"inotify_init1: " + std::string(std::strerror(errno))};
     }
-    // IN_MODIFY: frames appended to the WAL (or pages written to a rollback-journal database);
+    // IN_ATTRIB: the commit signal, a timestamp touch of the database file;
     // IN_CLOSE_WRITE: a writer such as tidalctl closing the file after its commit;
     // IN_CREATE / IN_MOVED_TO: a database that appears.
     if (inotify_add_watch(fd, directory.c_str(),
-                          IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO) < 0) {
+                          IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO) < 0) {
         const std::string why = std::strerror(errno);
         ::close(fd);
         return Error{"inotify watch on " + directory + ": " + why};
@@ -43,11 +43,11 @@ Status StoreChangeWatch::open(const std::string& database_path) {
     return Status::success();
 }
 
-bool StoreChangeWatch::drain() {
+StoreEvents StoreChangeWatch::drain() {
+    StoreEvents events;
     if (fd_ < 0) {
-        return false;
+        return events;
     }
-    bool relevant = false;
     alignas(inotify_event) char buffer[8192];
     for (int round = 0; round < 64; ++round) {  // bounded: a write storm cannot hold the loop
         const ssize_t n = ::read(fd_, buffer, sizeof buffer);
@@ -60,15 +60,19 @@ bool StoreChangeWatch::drain() {
             if (event.len > 0) {
                 const char* name = buffer + at + sizeof(inotify_event);
                 const std::string file(name, strnlen(name, event.len));
-                relevant = relevant || file == database_name_ || file == database_name_ + "-wal";
+                if (file == database_name_ && (event.mask & IN_ATTRIB) != 0) {
+                    events.committed = true;
+                } else if (file == database_name_ || file == database_name_ + "-wal") {
+                    events.written = events.written || (event.mask & IN_ATTRIB) == 0;
+                }
             }
             if (event.mask & IN_Q_OVERFLOW) {
-                relevant = true;  // events were lost: look anyway
+                events.written = true;  // events were lost: look, and look again
             }
             at += ssize_t(sizeof(inotify_event) + event.len);
         }
     }
-    return relevant;
+    return events;
 }
 
 }  // namespace tidal

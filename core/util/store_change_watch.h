@@ -1,5 +1,5 @@
-// Wakes a daemon as soon as another process writes the SQLite store (inotify), so a commit is
-// picked up in about a millisecond instead of at the next poll.
+// Wakes a daemon as soon as another process commits to the SQLite store (inotify), so a commit
+// is picked up within a fraction of a millisecond instead of at the next poll.
 #pragma once
 
 #include <string>
@@ -8,15 +8,26 @@
 
 namespace tidal {
 
-// Watches the database's directory for writes to the database file or its WAL (every commit
-// appends to "<db>-wal"). The owner polls fd() for readability in its event loop and calls
-// drain(); the real check stays `PRAGMA data_version`, this only says when to look. Polling on a
-// timer remains the fallback (e.g. on file systems without inotify).
+// Watches the database's directory. The owner polls fd() for readability in its event loop and
+// calls drain(); the real check stays `PRAGMA data_version`, this only says when to look.
+// Polling on a timer remains the fallback (file systems without inotify, writers other than
+// Tidal's).
 //
-// A WAL write is seen before its commit is visible: SQLite appends the frames, syncs them, and
-// only then publishes the commit in the shared-memory index (which inotify cannot see). So after
-// an event the owner looks again a few times over the next milliseconds (kRecheckDelaysMs).
+// Every Tidal writer touches the database file once a commit is visible (store/commit_signal):
+// that IN_ATTRIB is the event that matters, and needs no second look. The WAL's own writes are
+// not watched: they come before the commit is visible (SQLite appends the frames, syncs them,
+// and only then publishes the commit in the shared-memory index, which inotify cannot see), a
+// dozen per commit, and each would wake the daemon for nothing. A writer closing the file, or a
+// database that appears, is seen as a write: the owner looks, then again a few times over the
+// next milliseconds.
 inline constexpr unsigned kStoreRecheckDelaysMs[] = {1, 2, 4, 8, 16, 32};
+
+// What one drain() saw.
+struct StoreEvents {
+    bool written = false;    // a writer closed the file, or it appeared: a commit may be on its way
+    bool committed = false;  // a Tidal writer's commit signal: a commit is visible now
+    bool any() const { return written || committed; }
+};
 class StoreChangeWatch {
   public:
     StoreChangeWatch() = default;
@@ -28,8 +39,8 @@ class StoreChangeWatch {
     Status open(const std::string& database_path);
     // The inotify descriptor (non-blocking), or -1 when not open.
     int fd() const { return fd_; }
-    // Reads every pending event; true when one of them was about the database or its WAL.
-    bool drain();
+    // Reads every pending event and says which kinds were about the database or its WAL.
+    StoreEvents drain();
 
   private:
     int fd_ = -1;

@@ -31,13 +31,19 @@ void StoreWakeup::close() {
 
 void StoreWakeup::on_readable(uv_poll_t* handle, int status, int /*events*/) {
     auto* self = static_cast<StoreWakeup*>(handle->data);
-    if (status < 0 || !self->watch_.drain()) {
+    if (status < 0) {
+        return;
+    }
+    const StoreEvents events = self->watch_.drain();
+    if (!events.any()) {
         return;
     }
     self->on_written_();
-    // The commit may not be visible yet (see kStoreRecheckDelaysMs): look again shortly.
-    self->step_ = 0;
-    uv_timer_start(&self->recheck_, &StoreWakeup::on_recheck, kStoreRecheckDelaysMs[0], 0);
+    if (events.written) {
+        // The commit may not be visible yet (see kStoreRecheckDelaysMs): look again shortly.
+        self->step_ = 0;
+        uv_timer_start(&self->recheck_, &StoreWakeup::on_recheck, kStoreRecheckDelaysMs[0], 0);
+    }
 }
 
 void StoreWakeup::on_recheck(uv_timer_t* timer) {

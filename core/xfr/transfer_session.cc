@@ -138,12 +138,18 @@ void TransferSession::load_journal() {
         return;
     }
     std::optional<std::vector<store::JournalEntry>> entries;
-    if (auto store = store::ZoneStore::open(zones_->database(), store::ZoneStore::Mode::ReadOnly)) {
+    std::optional<store::ReaderPool> own_pool;  // a zone set without a pool (tests)
+    store::ReaderPool* readers = zones_->readers();
+    if (readers == nullptr) {
+        readers = &own_pool.emplace(zones_->database(), 0);
+    }
+    if (auto store = readers->acquire()) {
         auto read = store.value()->read_journal(zone_->apex(), client_serial_);
         if (read) {
             entries = std::move(read.value());
         } else {
             why_ = read.error().message;
+            store->discard();
         }
     } else {
         why_ = store.error().message;

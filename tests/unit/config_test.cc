@@ -179,6 +179,22 @@ TEST(ConfigTest, ZoneDefaults) {
     EXPECT_TRUE(org.allow_transfer.empty());
     // allow-notify defaults to the primaries.
     EXPECT_EQ(result->zones[1].allow_notify, std::vector<std::string>{"ns1"});
+    EXPECT_EQ(result->zones[1].transfer_sync, TransferSync::Normal);
+}
+
+TEST(ConfigTest, TransferSync) {
+    const std::string secondary = "  - name: a.test.\n    role: secondary\n    primaries: [ns1]\n";
+    auto full = parse_config(with_zone(secondary + "    transfer-sync: full\n"), "t.yaml");
+    ASSERT_TRUE(full.ok()) << full.error().message;
+    EXPECT_EQ(full->zones[0].transfer_sync, TransferSync::Full);
+    auto normal = parse_config(with_zone(secondary + "    transfer-sync: normal\n"), "t.yaml");
+    ASSERT_TRUE(normal.ok()) << normal.error().message;
+    EXPECT_EQ(normal->zones[0].transfer_sync, TransferSync::Normal);
+    expect_error(with_zone(secondary + "    transfer-sync: sometimes\n"), kPreambleLines + 4,
+                 {"zones[0].transfer-sync", "normal or full", "'sometimes'"});
+    // A primary's own commits are always synced: the key there is a mistake, said as such.
+    expect_error(with_zone("  - name: a.test.\n    transfer-sync: normal\n"), kPreambleLines + 2,
+                 {"a.test.", "primary", "transfer-sync"});
 }
 
 TEST(ConfigTest, ServerSettings) {

@@ -14,6 +14,7 @@
 #include "core/dns/name.h"
 #include "core/store/schema.h"
 #include "core/store/zone_store.h"
+#include "core/util/store_change_watch.h"
 #include "core/zone/rr_text.h"
 #include "core/zone/soa_rdata.h"
 
@@ -545,6 +546,44 @@ TEST_F(ZoneStoreTest, TransferPeersAreRecordedPerZoneAndPeer) {
     EXPECT_EQ(peers->at(0), later);
     EXPECT_EQ(peers->at(1), other);
     EXPECT_TRUE(store->transfer_peers(wire("example.net.")).value().empty());
+}
+
+// The daemons learn of a commit from the commit signal (store/commit_signal.h): a ZoneStore
+// commit touches the file once the commit is readable, and StoreChangeWatch reports it; another
+// program's write (here the sqlite3 API directly) is seen only when it closes the file, as a
+// write to look at again.
+TEST_F(ZoneStoreTest, CommitsSignalWatchersOnceVisible) {
+    auto store = open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->create_zone(wire(kApex), base_zone(1)).ok());
+    StoreChangeWatch watch;
+    ASSERT_TRUE(watch.open(path_));
+    EXPECT_FALSE(watch.drain().any());
+
+    ZoneChange change;
+    change.zone = wire(kApex);
+    change.add = {rr("new.example.com.", 300, "A", "192.0.2.9")};
+    ASSERT_TRUE(store->apply_change(change).ok());
+    StoreEvents events = watch.drain();
+    EXPECT_TRUE(events.committed);
+    EXPECT_FALSE(events.written);  // the WAL's own writes wake nobody
+    EXPECT_FALSE(watch.drain().any());
+
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    EXPECT_EQ(
+        sqlite3_exec(raw, "UPDATE zones SET journal_max_changes = 7", nullptr, nullptr, nullptr),
+        SQLITE_OK);
+    sqlite3_close(raw);
+    events = watch.drain();
+    EXPECT_TRUE(events.written);
+    EXPECT_FALSE(events.committed);
+
+    // Reads commit nothing and signal nothing.
+    auto reader = open(ZoneStore::Mode::ReadOnly);
+    ASSERT_TRUE(reader);
+    EXPECT_EQ(records(*reader).size(), 5u);
+    EXPECT_FALSE(watch.drain().any());
 }
 
 }  // namespace

@@ -424,6 +424,8 @@ TEST_F(ZoneStoreTransferTest, Version1DatabaseIsMigrated) {
     const std::vector<Record> before = contents();
     store_.reset();
     sql_exec(
+        "DROP TRIGGER journal_row_added; DROP TRIGGER journal_row_removed; "
+        "ALTER TABLE zones DROP COLUMN journal_rows; ALTER TABLE zones DROP COLUMN journal_bytes; "
         "DROP TABLE sync_state; DROP TABLE transfer_peers; "
         "ALTER TABLE zones DROP COLUMN journal_max_changes; "
         "ALTER TABLE zones DROP COLUMN journal_max_size; ALTER TABLE journal DROP COLUMN bytes; "
@@ -437,9 +439,13 @@ TEST_F(ZoneStoreTransferTest, Version1DatabaseIsMigrated) {
 
     store_ = open(ZoneStore::Mode::ReadWrite);
     ASSERT_TRUE(store_);
-    EXPECT_EQ(sql_int("PRAGMA user_version"), 3);
+    EXPECT_EQ(sql_int("PRAGMA user_version"), 4);
     // v3 sized the journal rows it found, so trimming by size counts them.
     EXPECT_EQ(sql_int("SELECT count(*) FROM journal WHERE bytes = 0"), 0);
+    // v4 totalled them per zone, and its triggers keep the totals from then on.
+    EXPECT_EQ(sql_int("SELECT journal_rows FROM zones"), 2);
+    EXPECT_EQ(sql_int("SELECT journal_bytes FROM zones"),
+              sql_int("SELECT sum(bytes) FROM journal"));
     EXPECT_EQ(contents(), before);
     EXPECT_EQ(serial(), 13u);
     auto journal = store_->read_journal(wire(kApex), 10);
@@ -454,6 +460,15 @@ TEST_F(ZoneStoreTransferTest, Version1DatabaseIsMigrated) {
     auto got = reader->sync_state(wire(kApex));
     ASSERT_TRUE(got.ok() && got.value());
     EXPECT_EQ(got.value()->last_success, 42);
+    JournalEntry next;
+    next.serial_from = 13;
+    next.serial_to = 14;
+    next.removed = {soa(13)};
+    next.added = {soa(14), rr("new.example.org.", 60, "A", "192.0.2.14")};
+    ASSERT_TRUE(store_->apply_ixfr(wire(kApex), {next}).ok());
+    EXPECT_EQ(sql_int("SELECT journal_rows FROM zones"), 3);
+    EXPECT_EQ(sql_int("SELECT journal_bytes FROM zones"),
+              sql_int("SELECT sum(bytes) FROM journal"));
 }
 
 }  // namespace
