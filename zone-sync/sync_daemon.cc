@@ -16,6 +16,7 @@
 #include "core/config/config_permissions.h"
 #include "core/control/control_message.h"
 #include "core/dns/name.h"
+#include "core/store/commit_signal.h"
 #include "core/store/schema.h"
 #include "core/util/systemd_notify.h"
 #include "core/util/wall_clock.h"
@@ -185,6 +186,9 @@ int SyncDaemon::run() {
     uv_signal_start(&sigterm_, &SyncDaemon::on_signal, SIGTERM);
     uv_signal_start(&sigint_, &SyncDaemon::on_signal, SIGINT);
     uv_signal_start(&sighup_, &SyncDaemon::on_signal, SIGHUP);
+    // Checkpoints after this process's own commits run in the background (store_checkpointer.h).
+    store::defer_checkpoints(true);
+    checkpointer_ = std::make_unique<StoreCheckpointer>(&loop_, config_.database);
     uv_timer_init(&loop_, &poll_timer_);
     poll_timer_.data = this;
     uv_timer_start(&poll_timer_, &SyncDaemon::on_poll_timer, 0, kPollIntervalMs);
@@ -340,6 +344,7 @@ void SyncDaemon::on_poll_timer(uv_timer_t* timer) {
     auto* self = static_cast<SyncDaemon*>(timer->data);
     self->poll_store();
     self->peers_->flush();
+    self->checkpointer_->poll();
 }
 
 void SyncDaemon::poll_store() {

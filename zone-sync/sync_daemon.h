@@ -15,6 +15,7 @@
 #include "zone-sync/notify_sender.h"
 #include "zone-sync/peer_recorder.h"
 #include "zone-sync/secondary_zone.h"
+#include "zone-sync/store_checkpointer.h"
 
 namespace tidal::sync {
 
@@ -64,6 +65,7 @@ class SyncDaemon {
     uv_signal_t sigterm_{}, sigint_{}, sighup_{};
     uv_timer_t poll_timer_{};
     StoreWakeup store_wakeup_;  // a commit is seen at once; poll_timer_ is the fallback
+    std::unique_ptr<StoreCheckpointer> checkpointer_;  // set in run()
     uv_timer_t watchdog_timer_{};
     bool watchdog_active_ = false;
     uv_poll_t control_poll_{};

@@ -1,6 +1,7 @@
 // Parser for the zones: section: names, roles, policies, and every reference to keys and remotes.
 #include <charconv>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <utility>
@@ -88,6 +89,29 @@ std::vector<std::string> read_acl_list(const Field& field, const Config& config,
     return out;
 }
 
+// A key whose value is one of a few words: sets out to the value of the word given, or reports
+// the words it may be ("must be a, b or c, not 'x'").
+template <typename Enum>
+void read_choice(const Field& field, std::initializer_list<std::pair<const char*, Enum>> choices,
+                 Enum& out, Diagnostics& diag) {
+    const auto text = read_scalar(field, diag);
+    if (!text) {
+        return;
+    }
+    std::string words;
+    size_t index = 0;
+    for (const auto& [word, value] : choices) {
+        if (*text == word) {
+            out = value;
+            return;
+        }
+        words += index == 0 ? "" : (index + 1 == choices.size() ? " or " : ", ");
+        words += word;
+        ++index;
+    }
+    diag.add(field.mark(), "'" + field.path + "' must be " + words + ", not '" + *text + "'");
+}
+
 // Fills one zone; returns false when its name is missing or invalid (the zone is then dropped).
 bool parse_zone(const MapFields& map, const Config& config, ZoneConfig& zone, Diagnostics& diag) {
     bool named = false;
@@ -107,16 +131,8 @@ bool parse_zone(const MapFields& map, const Config& config, ZoneConfig& zone, Di
     }
     const Field* role = map.find("role");
     if (role != nullptr) {
-        if (auto text = read_scalar(*role, diag)) {
-            if (*text == "primary") {
-                zone.role = ZoneRole::Primary;
-            } else if (*text == "secondary") {
-                zone.role = ZoneRole::Secondary;
-            } else {
-                diag.add(role->mark(),
-                         "'" + role->path + "' must be primary or secondary, not '" + *text + "'");
-            }
-        }
+        read_choice(*role, {{"primary", ZoneRole::Primary}, {"secondary", ZoneRole::Secondary}},
+                    zone.role, diag);
     }
     if (const Field* notify = map.find("notify")) {
         zone.notify = read_remote_list(*notify, config, diag);
@@ -137,19 +153,11 @@ bool parse_zone(const MapFields& map, const Config& config, ZoneConfig& zone, Di
         zone.allow_notify = zone.primaries;  // RFC 1996 §3.10: accept NOTIFY from the masters
     }
     if (const Field* policy = map.find("serial-policy")) {
-        if (auto text = read_scalar(*policy, diag)) {
-            if (*text == "increment") {
-                zone.serial_policy = SerialPolicy::Increment;
-            } else if (*text == "unixtime") {
-                zone.serial_policy = SerialPolicy::UnixTime;
-            } else if (*text == "dateserial") {
-                zone.serial_policy = SerialPolicy::DateSerial;
-            } else {
-                diag.add(policy->mark(), "'" + policy->path +
-                                             "' must be increment, unixtime or dateserial, not '" +
-                                             *text + "'");
-            }
-        }
+        read_choice(*policy,
+                    {{"increment", SerialPolicy::Increment},
+                     {"unixtime", SerialPolicy::UnixTime},
+                     {"dateserial", SerialPolicy::DateSerial}},
+                    zone.serial_policy, diag);
     }
     if (const Field* staleness = map.find("max-staleness")) {
         if (auto text = read_scalar(*staleness, diag)) {
@@ -163,16 +171,8 @@ bool parse_zone(const MapFields& map, const Config& config, ZoneConfig& zone, Di
         }
     }
     if (const Field* policy = map.find("stale-policy")) {
-        if (auto text = read_scalar(*policy, diag)) {
-            if (*text == "refuse") {
-                zone.stale_policy = StalePolicy::Refuse;
-            } else if (*text == "serve") {
-                zone.stale_policy = StalePolicy::Serve;
-            } else {
-                diag.add(policy->mark(),
-                         "'" + policy->path + "' must be refuse or serve, not '" + *text + "'");
-            }
-        }
+        read_choice(*policy, {{"refuse", StalePolicy::Refuse}, {"serve", StalePolicy::Serve}},
+                    zone.stale_policy, diag);
     }
     const std::pair<const char*, std::chrono::seconds*> timers[] = {
         {"refresh", &zone.refresh}, {"retry", &zone.retry}, {"expire", &zone.expire}};
@@ -196,17 +196,9 @@ bool parse_zone(const MapFields& map, const Config& config, ZoneConfig& zone, Di
     }
     const Field* transfer_sync = map.find("transfer-sync");
     if (transfer_sync != nullptr) {
-        if (auto text = read_scalar(*transfer_sync, diag)) {
-            if (*text == "normal") {
-                zone.transfer_sync = TransferSync::Normal;
-            } else if (*text == "full") {
-                zone.transfer_sync = TransferSync::Full;
-            } else {
-                diag.add(
-                    transfer_sync->mark(),
-                    "'" + transfer_sync->path + "' must be normal or full, not '" + *text + "'");
-            }
-        }
+        read_choice(*transfer_sync,
+                    {{"normal", TransferSync::Normal}, {"full", TransferSync::Full}},
+                    zone.transfer_sync, diag);
     }
     if (const Field* changes = map.find("journal-max-changes")) {
         if (auto text = read_scalar(*changes, diag)) {

@@ -225,6 +225,12 @@ Status migrate_schema(sqlite3* db) {
 }
 
 Status check_schema(sqlite3* db) {
+    // One read transaction: the version, the id and the table count from the same moment, or a
+    // schema created in between reads as "tables but no version", a foreign file.
+    auto txn = Transaction::begin(db, Transaction::Kind::Read, "check schema");
+    if (!txn) {
+        return txn.error();
+    }
     auto version = pragma_int(db, "PRAGMA user_version");
     if (!version) {
         return version.error();
@@ -243,7 +249,7 @@ Status check_schema(sqlite3* db) {
                      std::to_string(current_schema_version()) +
                      "); open it once read-write (e.g. tidalctl zone list) to migrate"};
     }
-    return Status::success();
+    return txn->commit();
 }
 
 }  // namespace tidal::store

@@ -199,6 +199,18 @@ Status ZoneStore::set_commit_sync(CommitSync sync) {
         "set synchronous");
 }
 
+Status ZoneStore::checkpoint() {
+    Status status = require_writable("checkpoint");
+    if (!status) {
+        return status;
+    }
+    if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) !=
+        SQLITE_OK) {
+        return sqlite_error(db_, "checkpoint");
+    }
+    return Status::success();
+}
+
 Status ZoneStore::require_writable(std::string_view operation) const {
     if (mode_ != Mode::ReadWrite) {
         return Error{std::string(operation) + ": database " + sqlite3_db_filename(db_, "main") +

@@ -227,6 +227,11 @@ class ZoneStore {
     enum class CommitSync { Full, Normal };
     Status set_commit_sync(CommitSync sync);
 
+    // Copies the WAL into the database file as far as no reader still needs it (a passive
+    // checkpoint: waits for nobody). For the background checkpoint of defer_checkpoints
+    // (commit_signal.h). ReadWrite only.
+    Status checkpoint();
+
     // Stores the zone's journal bounds (from the configuration) and trims the journal to them at
     // once; every later journal write trims to them in its own transaction. Writes nothing when
     // they are already stored. Error if the zone does not exist.

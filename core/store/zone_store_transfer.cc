@@ -118,6 +118,13 @@ Status check_difference(const JournalEntry& diff, const std::string& where) {
     return Status::success();
 }
 
+// Saves the replication state that goes with a transfer (when given) in its transaction, then
+// commits: data and state reach tidald in one commit.
+Status commit_transfer(ZoneStore& store, Transaction& txn, const SyncState* state) {
+    Status status = state != nullptr ? store.save_sync_state(*state) : Status::success();
+    return status ? txn.commit() : status;
+}
+
 }  // namespace
 
 Result<uint32_t> ZoneStore::apply_axfr(std::string_view apex, std::vector<Record> records,
@@ -170,10 +177,7 @@ Result<uint32_t> ZoneStore::apply_axfr(std::string_view apex, std::vector<Record
             if (state == nullptr) {
                 return new_serial;  // nothing differs; the transaction writes nothing
             }
-            status = save_sync_state(*state);
-            if (status) {
-                status = txn->commit();
-            }
+            status = commit_transfer(*this, *txn, state);  // the replication state alone
             if (!status) {
                 return status.error();
             }
@@ -213,12 +217,7 @@ Result<uint32_t> ZoneStore::apply_axfr(std::string_view apex, std::vector<Record
             return status.error();
         }
     }
-    if (state != nullptr) {
-        status = save_sync_state(*state);
-    }
-    if (status) {
-        status = txn->commit();
-    }
+    status = commit_transfer(*this, *txn, state);
     if (!status) {
         return status.error();
     }
@@ -274,12 +273,7 @@ Result<uint32_t> ZoneStore::apply_ixfr(std::string_view apex,
         }
         current = diff.serial_to;
     }
-    if (state != nullptr) {
-        status = save_sync_state(*state);
-    }
-    if (status) {
-        status = txn->commit();
-    }
+    status = commit_transfer(*this, *txn, state);
     if (!status) {
         return status.error();
     }

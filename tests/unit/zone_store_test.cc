@@ -12,6 +12,7 @@
 
 #include "core/dns/constants.h"
 #include "core/dns/name.h"
+#include "core/store/commit_signal.h"
 #include "core/store/schema.h"
 #include "core/store/zone_store.h"
 #include "core/util/store_change_watch.h"
@@ -584,6 +585,31 @@ TEST_F(ZoneStoreTest, CommitsSignalWatchersOnceVisible) {
     ASSERT_TRUE(reader);
     EXPECT_EQ(records(*reader).size(), 5u);
     EXPECT_FALSE(watch.drain().any());
+}
+
+// A daemon that checkpoints in the background (tidal-sync) leaves the checkpoint of a full WAL
+// to its checkpointer instead of copying it in the committing thread; ZoneStore::checkpoint()
+// then copies it into the database file.
+TEST_F(ZoneStoreTest, DeferredCheckpointsAreLeftToTheBackground) {
+    auto store = open();
+    ASSERT_TRUE(store);
+    defer_checkpoints(true);
+    (void)take_checkpoint_due();
+    std::vector<Record> big = base_zone(1);
+    for (int i = 0; i < 15000; ++i) {
+        big.push_back(rr("h" + std::to_string(i) + ".example.com.", 300, "TXT",
+                         "\"" + std::string(200, 'x') + std::to_string(i) + "\""));
+    }
+    ASSERT_TRUE(store->replace_zone(wire(kApex), big).ok());
+    EXPECT_TRUE(take_checkpoint_due());
+    EXPECT_FALSE(take_checkpoint_due());  // once per due checkpoint
+    // The zone is all in the WAL: the commit did not copy it into the database file.
+    EXPECT_LT(fs::file_size(path_), uintmax_t(1) << 20);
+    EXPECT_GT(fs::file_size(path_ + "-wal"), uintmax_t(4) << 20);
+    ASSERT_TRUE(store->checkpoint());
+    EXPECT_GT(fs::file_size(path_), uintmax_t(4) << 20);
+    EXPECT_EQ(records(*store).size(), big.size());
+    defer_checkpoints(false);
 }
 
 }  // namespace
