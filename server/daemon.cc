@@ -64,6 +64,9 @@ void warn_about_restart(const config::ServerConfig& old, const config::ServerCon
     if (old.udp_max_payload != next.udp_max_payload) {
         changed.emplace_back("server.udp-max-payload");
     }
+    if (old.udp_batch_wait != next.udp_batch_wait) {
+        changed.emplace_back("server.udp-batch-wait");
+    }
     if (old.tcp_idle_timeout != next.tcp_idle_timeout) {
         changed.emplace_back("server.tcp-idle-timeout");
     }
@@ -159,6 +162,7 @@ int Daemon::start() {
     create_limits();
     WorkerOptions options;
     options.responder.udp_max_payload = config_.server.udp_max_payload;
+    options.udp_batch_wait = config_.server.udp_batch_wait;
     options.tcp.idle_timeout = config_.server.tcp_idle_timeout;
     options.tcp.max_connections = config_.server.tcp_max_connections;
     options.tcp.io_timeout = config_.server.tcp_io_timeout;

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "core/snapshot/zone_set.h"
 #include "core/update/update_handler.h"
@@ -54,7 +55,8 @@ void set_reply_source(msghdr& rx, msghdr& tx, uint8_t* control) {
 
 }  // namespace
 
-UdpBatch::UdpBatch(WorkerState& state) : state_(state), slots_(new Slot[kBatchSize]) {
+UdpBatch::UdpBatch(WorkerState& state, std::chrono::microseconds batch_wait)
+    : state_(state), batch_wait_(batch_wait), slots_(new Slot[kBatchSize]) {
     for (size_t i = 0; i < kBatchSize; ++i) {
         rx_iov_[i].iov_base = slots_[i].query;
         rx_iov_[i].iov_len = kQueryBytes;
@@ -90,10 +92,23 @@ void UdpBatch::serve(int fd) {
             }
         }
         send(fd, count);
-        if (size_t(received) < kBatchSize) {
-            return;  // a short batch means the socket is drained; save the EAGAIN round trip
+        if (size_t(received) == kBatchSize) {
+            continue;  // more are likely queued: read again at once
         }
+        // A short batch means the socket is drained (which saves the EAGAIN round trip). A
+        // lightly loaded worker goes back to the loop; a busy one lets the next batch gather.
+        if (size_t(received) < kBusyBatch || batch_wait_.count() == 0 || round + 1 == kMaxRounds) {
+            return;
+        }
+        wait_for_more();
     }
+}
+
+void UdpBatch::wait_for_more() const {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(batch_wait_).count();
+    const timespec duration{time_t(ns / 1000000000), long(ns % 1000000000)};
+    // Interrupted early (a signal), the next read comes sooner: harmless.
+    (void)clock_nanosleep(CLOCK_MONOTONIC, 0, &duration, nullptr);
 }
 
 void UdpBatch::warm_caches(const snapshot::ZoneSet& zones, size_t received) {

@@ -3,6 +3,7 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -22,8 +23,9 @@ namespace tidal::server {
 struct WorkerOptions {
     query::ResponderOptions responder;
     TcpOptions tcp;
-    std::string control_path;                  // tidal-sync's control socket
-    rrl::RateLimiter* rate_limiter = nullptr;  // owned by the Daemon; nullptr = off
+    std::chrono::microseconds udp_batch_wait{0};  // server.udp-batch-wait; 0 = never wait
+    std::string control_path;                     // tidal-sync's control socket
+    rrl::RateLimiter* rate_limiter = nullptr;     // owned by the Daemon; nullptr = off
 };
 
 // Shares nothing with other workers except the ZoneSetPublisher (read through its own reader).
@@ -54,6 +56,7 @@ class Worker {
     void close_handles();
 
     static constexpr uint64_t kZoneRefreshMs = 1000;
+    static constexpr unsigned long kTimerSlackNs = 1000;
 
     unsigned index_;
     WorkerSockets sockets_;

@@ -22,6 +22,9 @@ struct ServerConfig {
     std::vector<ListenAddress> listen;  // parse_config fills 0.0.0.0:53 and [::]:53 if absent
     unsigned workers = 0;               // 0 = auto: one per core
     uint16_t udp_max_payload = 1232;    // 512..4096
+    // How long a busy worker lets datagrams gather before its next UDP read (0 = never waits);
+    // see server/udp_batch.h and docs/query-engine.md.
+    std::chrono::microseconds udp_batch_wait{100};
     std::chrono::milliseconds tcp_idle_timeout{10000};
     unsigned tcp_max_connections = 1024;  // per worker
     // Traffic limits (server_limits.cc, docs/traffic-limits.md).

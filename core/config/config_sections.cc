@@ -10,6 +10,9 @@ namespace tidal::config::detail {
 
 namespace {
 
+// udp-batch-wait: a datagram may be held this long at most before it is read, so keep it short.
+constexpr std::chrono::microseconds kMaxUdpBatchWait{1000};
+
 // A whole decimal number in [min, max], or nullopt (the caller reports).
 std::optional<uint64_t> number_in_range(const std::string& text, uint64_t min, uint64_t max) {
     uint64_t value = 0;
@@ -92,12 +95,13 @@ void parse_log(const Field& field, LogConfig& out, Diagnostics& diag) {
 }
 
 void parse_server(const Field& field, ServerConfig& out, Diagnostics& diag) {
-    const MapFields map(field.value, field.path, field.mark(),
-                        {"listen", "workers", "udp-max-payload", "tcp-idle-timeout",
-                         "tcp-max-connections", "tcp-max-connections-per-client", "tcp-io-timeout",
-                         "rate-limit", "rate-limit-slip", "rate-limit-table-size",
-                         "rate-limit-ipv4-prefix", "rate-limit-ipv6-prefix", "rate-limit-exempt"},
-                        diag);
+    const MapFields map(
+        field.value, field.path, field.mark(),
+        {"listen", "workers", "udp-max-payload", "udp-batch-wait", "tcp-idle-timeout",
+         "tcp-max-connections", "tcp-max-connections-per-client", "tcp-io-timeout", "rate-limit",
+         "rate-limit-slip", "rate-limit-table-size", "rate-limit-ipv4-prefix",
+         "rate-limit-ipv6-prefix", "rate-limit-exempt"},
+        diag);
     parse_server_limits(map, out, diag);
     if (const Field* listen = map.find("listen")) {
         parse_listen(*listen, out, diag);
@@ -124,6 +128,19 @@ void parse_server(const Field& field, ServerConfig& out, Diagnostics& diag) {
                 diag.add(payload->mark(), "'" + payload->path +
                                               "' must be a number from 512 to 4096, not '" + *text +
                                               "'");
+            }
+        }
+    }
+    if (const Field* wait = map.find("udp-batch-wait")) {
+        if (auto text = read_scalar(*wait, diag)) {
+            auto duration = parse_short_duration(*text);
+            if (!duration.ok()) {
+                diag.add(wait->mark(), "'" + wait->path + "': " + duration.error().message);
+            } else if (duration.value() > kMaxUdpBatchWait) {
+                diag.add(wait->mark(), "'" + wait->path + "' must be at most 1ms, not '" + *text +
+                                           "': every datagram of a busy worker may wait this long");
+            } else {
+                out.udp_batch_wait = duration.value();
             }
         }
     }

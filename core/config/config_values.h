@@ -18,6 +18,10 @@ namespace tidal::config {
 // none). Errors quote the text and say which forms are accepted.
 Result<std::chrono::seconds> parse_duration(std::string_view text);
 
+// "0", "50us", "2ms": a short wait as a non-negative whole number of microseconds ("us") or
+// milliseconds ("ms"); the unit is required unless the number is 0.
+Result<std::chrono::microseconds> parse_short_duration(std::string_view text);
+
 // "1000", "64K", "100M", "2G": a non-negative whole number of bytes with an optional binary
 // unit (K = 1024). Errors quote the text and say which forms are accepted.
 Result<uint64_t> parse_size(std::string_view text);

@@ -47,11 +47,12 @@ class TidalServer:
 
     def __init__(self, workdir, zones, port=None, udp_max_payload=1232, workers=2,
                  list_zones_in_config=True, keys=(), remotes=(), log_level="info",
-                 listen_address="127.0.0.1", command_prefix=()):
+                 listen_address="127.0.0.1", command_prefix=(), server_options=()):
         """zones: list of (origin, absolute zone file path) or of replication.ZoneSpec.
         keys, remotes: more TsigKeys/Remotes to declare than the zones refer to.
         listen_address: where tidald listens (and is asked); command_prefix: argv put in
-        front of every command this instance runs."""
+        front of every command this instance runs. server_options: more "key: value" lines
+        for the server: section."""
         self.workdir = workdir
         self.specs = [z if isinstance(z, ZoneSpec) else None for z in zones]
         self.zones = [(z.origin, z.file) if isinstance(z, ZoneSpec) else tuple(z)
@@ -66,6 +67,7 @@ class TidalServer:
         self.sync_log_path = os.path.join(workdir, "tidal-sync.log")
         self.port = port
         self.udp_max_payload = udp_max_payload
+        self.server_options = list(server_options)
         self.workers = workers
         self.list_zones_in_config = list_zones_in_config
         self.proc = None
@@ -117,7 +119,7 @@ class TidalServer:
             '  listen: ["%s"]' % _listen_text(self.listen_address, self.port),
             "  workers: %d" % self.workers,
             "  udp-max-payload: %d" % self.udp_max_payload,
-        ]
+        ] + ["  %s" % line for line in self.server_options]
         specs = [s for s in self.specs if s is not None]
         keys = keys_of(specs, self.extra_remotes, self.extra_keys)
         remotes = remotes_of(specs, self.extra_remotes)

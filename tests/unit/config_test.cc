@@ -100,6 +100,7 @@ TEST(ConfigTest, InterfaceExampleParses) {
     EXPECT_TRUE(c.server.listen[1].ipv6);
     EXPECT_EQ(c.server.workers, 0U);
     EXPECT_EQ(c.server.udp_max_payload, 1232);
+    EXPECT_EQ(c.server.udp_batch_wait, 100us);
 
     ASSERT_EQ(c.keys.size(), 2U);
     EXPECT_EQ(c.keys[0].name, "transfer");
@@ -202,6 +203,7 @@ TEST(ConfigTest, ServerSettings) {
   listen: ["127.0.0.1:5300", "[::1]:5300", "192.0.2.7", "2001:db8::1"]
   workers: 4
   udp-max-payload: 4096
+  udp-batch-wait: 250us
   tcp-idle-timeout: 30s
   tcp-max-connections: 50
 log: { level: debug, target: stderr }
@@ -224,6 +226,7 @@ remotes:
     EXPECT_EQ(format_socket_address(s.listen[3]), "[2001:db8::1]:53");
     EXPECT_EQ(s.workers, 4U);
     EXPECT_EQ(s.udp_max_payload, 4096);
+    EXPECT_EQ(s.udp_batch_wait, 250us);
     EXPECT_EQ(s.tcp_idle_timeout, 30s);
     EXPECT_EQ(s.tcp_max_connections, 50U);
     EXPECT_EQ(result->log.level, "debug");
@@ -271,6 +274,16 @@ TEST(ConfigTest, ServerValueRanges) {
     expect_error("server:\n  workers: lots\n", 2, {"server.workers", "'lots'"});
     expect_error("server:\n  udp-max-payload: 511\n", 2, {"server.udp-max-payload", "512"});
     expect_error("server:\n  udp-max-payload: 4097\n", 2, {"server.udp-max-payload", "4096"});
+    expect_error("server:\n  udp-batch-wait: 2ms\n", 2, {"server.udp-batch-wait", "at most 1ms"});
+    expect_error("server:\n  udp-batch-wait: 1001us\n", 2, {"server.udp-batch-wait", "1ms"});
+    expect_error("server:\n  udp-batch-wait: 50\n", 2, {"server.udp-batch-wait", "50us"});
+    expect_error("server:\n  udp-batch-wait: fast\n", 2, {"server.udp-batch-wait", "'fast'"});
+    for (const auto& [text, expected] :
+         {std::pair{"0", 0us}, std::pair{"1ms", 1000us}, std::pair{"75us", 75us}}) {
+        auto ok = parse_config(std::string("server:\n  udp-batch-wait: ") + text + "\n", "t");
+        ASSERT_TRUE(ok.ok()) << text << ": " << ok.error().message;
+        EXPECT_EQ(ok->server.udp_batch_wait, expected) << text;
+    }
     expect_error("server:\n  tcp-idle-timeout: soon\n", 2, {"server.tcp-idle-timeout", "'soon'"});
     expect_error("server:\n  tcp-idle-timeout: 0\n", 2, {"server.tcp-idle-timeout"});
     expect_error("server:\n  tcp-max-connections: 0\n", 2, {"server.tcp-max-connections"});
@@ -318,6 +331,21 @@ TEST(ConfigTest, Durations) {
     }
     expect_error(with_zone("  - name: a.test.\n    max-staleness: 5x\n"), kPreambleLines + 2,
                  {"max-staleness", "'5x'"});
+}
+
+TEST(ConfigTest, ShortDurations) {
+    const std::pair<const char*, std::chrono::microseconds> cases[] = {
+        {"0", 0us}, {"0us", 0us}, {"50us", 50us}, {"2ms", 2000us}, {"1000us", 1000us}};
+    for (const auto& [text, expected] : cases) {
+        auto parsed = parse_short_duration(text);
+        ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error().message;
+        EXPECT_EQ(parsed.value(), expected) << text;
+    }
+    // A bare number other than 0 is refused: 50 could mean 50 us or 50 ms.
+    for (const char* bad : {"", "us", "ms", "50", "5s", "-5us", "1.5ms", " 5us", "5 us", "5uss",
+                            "99999999999999999999us"}) {
+        EXPECT_FALSE(parse_short_duration(bad).ok()) << "accepted '" << bad << "'";
+    }
 }
 
 TEST(ConfigTest, Keys) {
