@@ -27,7 +27,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from lib import process, transfer, wire  # noqa: E402
-from lib.ports import free_port  # noqa: E402
+from lib.ports import free_port, udp_socket_drops  # noqa: E402
 from lib.replication import Remote, ZoneSpec  # noqa: E402
 from lib.replication_case import ensure_dir  # noqa: E402
 from lib.testcase import ServerTestCase, main, require_binaries  # noqa: E402
@@ -47,23 +47,6 @@ www IN A 192.0.2.80
 mail IN A 192.0.2.25
 @ IN MX 10 mail
 """
-
-
-def udp_socket_drops(port):
-    """Datagrams the kernel dropped at the UDP sockets bound to port (tidald's, one per
-    worker) because their receive buffers were full: the "drops" column of /proc/net/udp.
-    For the report: evidence that the flood overflowed tidald, not just kept it busy."""
-    total = 0
-    try:
-        with open("/proc/net/udp") as f:
-            next(f)
-            for line in f:
-                fields = line.split()
-                if int(fields[1].split(":")[1], 16) == port:
-                    total += int(fields[-1])
-    except (OSError, IndexError, ValueError, StopIteration):
-        pass
-    return total
 
 
 class OpenLoopFlooder(threading.Thread):

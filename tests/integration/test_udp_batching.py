@@ -19,6 +19,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from lib import paths, wire  # noqa: E402
+from lib.ports import udp_socket_drops  # noqa: E402
 from lib.testcase import ServerTestCase, main, require_binaries  # noqa: E402
 from lib.tidal import TidalServer  # noqa: E402
 
@@ -36,19 +37,6 @@ CASES = [
     ("no-such-name.example.test.", "A", 3, None),
     ("www.example.test.", "MX", 0, None),  # NODATA
 ]
-
-
-def udp_drops(port):
-    """The "drops" column of /proc/net/udp for the sockets bound to port: datagrams the kernel
-    discarded because the server's receive buffer was full."""
-    total = 0
-    with open("/proc/net/udp") as f:
-        next(f)
-        for line in f:
-            fields = line.split()
-            if int(fields[1].split(":")[1], 16) == port:
-                total += int(fields[-1])
-    return total
 
 
 def client_socket():
@@ -118,7 +106,7 @@ class UdpBatchingTest(ServerTestCase):
                 raise AssertionError("%s exited with %s" % (name, status))
 
     def check_bursts(self, server):
-        drops_before = udp_drops(server.port)
+        drops_before = udp_socket_drops(server.port)
         for b in range(BURSTS):
             sent, answers = burst(server.port, first_id=b * BURST_SIZE)
             missing = sorted(set(sent) - set(answers))
@@ -138,7 +126,7 @@ class UdpBatchingTest(ServerTestCase):
                 got = [rr.rdata for rr in reply.answer]
                 self.assertEqual(got, [data] if data is not None else [],
                                  "id %d (%s %s)" % (msg_id, qname, qtype))
-        self.assertEqual(udp_drops(server.port) - drops_before, 0,
+        self.assertEqual(udp_socket_drops(server.port) - drops_before, 0,
                          "the server's socket dropped datagrams")
 
     def test_every_query_of_a_burst_is_answered_with_waiting(self):

@@ -78,3 +78,19 @@ def free_port(host="127.0.0.1"):
         return port
     raise RuntimeError("no free UDP+TCP port found on %s in %d-%d after 200 tries" %
                        (host, first, last))
+
+
+def udp_socket_drops(port):
+    """Datagrams the kernel dropped at the IPv4 UDP sockets bound to port (tidald's, one per
+    worker) because their receive buffers were full: the "drops" column of /proc/net/udp."""
+    total = 0
+    try:
+        with open("/proc/net/udp") as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if int(fields[1].split(":")[1], 16) == port:
+                    total += int(fields[-1])
+    except (OSError, IndexError, ValueError, StopIteration):
+        pass
+    return total
