@@ -37,6 +37,8 @@ void check_accepted(const config::Config& cfg) {
     check(!cfg.server.listen.empty(), "no listen address");
     check(cfg.server.udp_max_payload >= 512 && cfg.server.udp_max_payload <= 4096,
           "udp-max-payload out of 512..4096");
+    check(cfg.server.udp_batch_wait.count() >= 0 && cfg.server.udp_batch_wait.count() <= 1000,
+          "udp-batch-wait out of 0..1ms");
     for (const config::Remote& remote : cfg.remotes) {
         check(remote.key.empty() || cfg.find_key(remote.key) != nullptr,
               "remote " + remote.id + " names an unknown key");

@@ -482,6 +482,7 @@ server:
   listen: ["127.0.0.1:5300", "[::1]:5300"]
   workers: 2
   udp-max-payload: 1400
+  udp-batch-wait: 250us
   tcp-idle-timeout: 10s
   tcp-max-connections: 100
 keys:

@@ -134,8 +134,10 @@ int Daemon::run() {
     uv_timer_start(&tick_, &Daemon::on_tick, kRefreshIntervalMs, kRefreshIntervalMs);
     watch_store();
     watchdog_usec_ = util::watchdog_interval_usec();
-    spdlog::info("tidald {} listening on {} (UDP and TCP) with {} workers, {}", TIDAL_VERSION,
-                 join_addresses(config_.server.listen), workers_.size(), status_text());
+    spdlog::info(
+        "tidald {} listening on {} (UDP and TCP) with {} workers (udp-batch-wait {}us), {}",
+        TIDAL_VERSION, join_addresses(config_.server.listen), workers_.size(),
+        config_.server.udp_batch_wait.count(), status_text());
     util::notify_ready(status_text());
 
     uv_run(&loop_, UV_RUN_DEFAULT);

@@ -135,6 +135,12 @@ class UdpBatchingTest(ServerTestCase):
     def test_every_query_of_a_burst_is_answered_without_waiting(self):
         self.check_bursts(self.eager)
 
+    def test_the_log_says_the_wait_in_effect(self):
+        for server, text in ((self.waiting, "udp-batch-wait 1000us"),
+                             (self.eager, "udp-batch-wait 0us")):
+            with self.subTest(server=server.workdir):
+                self.assertIn(text, server.log_text())
+
     def test_lone_query_after_a_burst(self):
         for server in (self.waiting, self.eager):
             with self.subTest(server=server.workdir):
