@@ -118,25 +118,20 @@ Result<std::chrono::seconds> parse_duration(std::string_view text) {
 }
 
 Result<std::chrono::microseconds> parse_short_duration(std::string_view text) {
-    const auto invalid = [&] {
-        return Error{"invalid duration '" + std::string(text) +
-                     "' (expected microseconds or milliseconds, as in 50us or 2ms, or 0)"};
-    };
-    uint64_t multiplier = 0;  // 0: no unit, allowed for 0 alone
-    std::string_view digits = text;
-    if (text.size() > 2 && (text.ends_with("us") || text.ends_with("ms"))) {
-        multiplier = text.ends_with("us") ? 1 : 1000;
-        digits.remove_suffix(2);
+    if (text == "0") {
+        return std::chrono::microseconds(0);
     }
     uint64_t count = 0;
-    if (!parse_uint(digits, count) || (multiplier == 0 && count != 0)) {
-        return invalid();
+    const bool micro = text.ends_with("us");
+    if ((!micro && !text.ends_with("ms")) || !parse_uint(text.substr(0, text.size() - 2), count)) {
+        return Error{"invalid duration '" + std::string(text) +
+                     "' (expected microseconds or milliseconds, as in 50us or 2ms, or 0)"};
     }
-    // Anything this short-lived fits easily; refuse what would overflow the multiplication.
+    // Refuse what would overflow the conversion to microseconds.
     if (count > uint64_t(std::numeric_limits<int64_t>::max()) / 1000) {
         return Error{"duration '" + std::string(text) + "' is too large"};
     }
-    return std::chrono::microseconds(int64_t(count * (multiplier == 0 ? 1 : multiplier)));
+    return std::chrono::microseconds(int64_t(micro ? count : count * 1000));
 }
 
 Result<ListenAddress> parse_socket_address(std::string_view text, uint16_t default_port) {

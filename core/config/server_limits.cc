@@ -34,12 +34,10 @@ void read_count(const MapFields& map, std::string_view key, uint64_t min, uint64
 
 // "500ms" or anything parse_duration takes ("2s", "2", "1m").
 Result<std::chrono::milliseconds> parse_milliseconds(std::string_view text) {
-    if (text.size() > 2 && text.substr(text.size() - 2) == "ms") {
-        const std::string_view digits = text.substr(0, text.size() - 2);
-        uint64_t value = 0;
-        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-        if (ec == std::errc() && end == digits.data() + digits.size() && value <= 86400000) {
-            return std::chrono::milliseconds(value);
+    if (text.ends_with("ms")) {
+        const auto value = parse_short_duration(text);
+        if (value && value.value() <= std::chrono::hours(24)) {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(value.value());
         }
         return Error{"invalid duration '" + std::string(text) +
                      "' (expected milliseconds as in 500ms, or a whole number with an optional "

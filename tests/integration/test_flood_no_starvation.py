@@ -115,11 +115,7 @@ class FloodNoStarvationTest(ServerTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        statuses = cls.stop_servers()
-        cls.cleanup_workdir()
-        for name, status in statuses.items():
-            if status not in (0, None):
-                raise AssertionError("%s exited with %s" % (name, status))
+        cls.stop_and_clean_up()
 
     def start_dnsperf(self):
         data = os.path.join(self.workdir, "queries.txt")

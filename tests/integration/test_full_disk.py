@@ -245,9 +245,7 @@ class FullDiskPrimaryTest(DiskFullCase):
         statuses = cls.stop_servers()
         cls.stop_namespace()
         cls.cleanup_workdir()
-        for name, status in statuses.items():
-            if status not in (0, None):
-                raise AssertionError("%s exited with %s" % (name, status))
+        cls.check_clean_exits(statuses)
 
     def ctl(self, *args):
         return self.server.tidalctl(*[str(a) for a in args])
@@ -379,9 +377,7 @@ class FullDiskSecondaryTest(DiskFullCase):
         sync_statuses = {s.port: s.sync_status for s in cls.servers}
         cls.stop_namespace()
         cls.cleanup_workdir()
-        for name, status in statuses.items():
-            if status not in (0, None):
-                raise AssertionError("%s exited with %s" % (name, status))
+        cls.check_clean_exits(statuses)
         for port, status in sync_statuses.items():
             if status not in (0, None):
                 raise AssertionError("tidal-sync of port %s exited with %s" % (port, status))

@@ -121,9 +121,7 @@ class NotifyTcpFallback(ServerTestCase):
         statuses = cls.stop_servers()
         cls.secondary.close()
         cls.cleanup_workdir()
-        for name, status in statuses.items():
-            if status not in (0, None):
-                raise AssertionError("%s exited with %s" % (name, status))
+        cls.check_clean_exits(statuses)
 
     def test_notify_reaches_a_secondary_that_only_answers_over_tcp(self):
         # The start-up round's datagram has arrived (and will never be answered): edit now.

@@ -132,9 +132,7 @@ class SyncNotify(ServerTestCase):
         problems = [s.sanitizer_reports() + cls.sync_sanitizer_reports(s)
                     for s in (cls.primary, cls.secondary)]
         cls.cleanup_workdir()
-        for name, status in statuses.items():
-            if status not in (0, None):
-                raise AssertionError("%s exited with %s" % (name, status))
+        cls.check_clean_exits(statuses)
         if any(problems):
             raise AssertionError("sanitizer reports: %s" % problems)
 

@@ -58,11 +58,7 @@ class ConcurrentUpdates(ServerTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        statuses = cls.stop_servers()
-        cls.cleanup_workdir()
-        for name, status in statuses.items():
-            if status not in (0, None):
-                raise AssertionError("%s exited with %s" % (name, status))
+        cls.stop_and_clean_up()
 
     def counter(self):
         r = Dig(self.server.port).query(COUNTER, "TXT", opts=["+norec", "+time=2", "+tries=2"])

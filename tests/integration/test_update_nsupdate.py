@@ -66,11 +66,7 @@ class UpdateWithNsupdate(ServerTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        statuses = cls.stop_servers()
-        cls.cleanup_workdir()
-        for name, status in statuses.items():
-            if status not in (0, None):
-                raise AssertionError("%s exited with %s" % (name, status))
+        cls.stop_and_clean_up()
 
     # --- helpers -----------------------------------------------------------------------------
 

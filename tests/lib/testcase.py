@@ -39,6 +39,22 @@ class ServerTestCase(unittest.TestCase):
             statuses[type(s).__name__ + ":" + str(s.port)] = s.stop()
         return statuses
 
+    @staticmethod
+    def check_clean_exits(statuses):
+        """Fails when a server stopped with a status other than 0 on SIGTERM (a crash, a
+        sanitizer report). statuses: what stop_servers() returned."""
+        for name, status in statuses.items():
+            if status not in (0, None):
+                raise AssertionError("%s exited with %s" % (name, status))
+
+    @classmethod
+    def stop_and_clean_up(cls):
+        """The usual tearDownClass: stop every server, remove the temp dir (kept when a test
+        failed), then fail on an unclean exit."""
+        statuses = cls.stop_servers()
+        cls.cleanup_workdir()
+        cls.check_clean_exits(statuses)
+
     @classmethod
     def cleanup_workdir(cls):
         if cls.workdir is None:
